@@ -1,0 +1,113 @@
+"""Fixture documents: the demo data the mock starts with, and the format of the state dump.
+
+A dump (``GET /__mock/state``) is itself a fixture document, so state can be saved and loaded.
+Data sources take explicit ``points`` and/or a ``generate`` recipe (a regular series ending
+now, deterministic values from the store's seed).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+
+import yaml
+
+from . import timeutil
+from .store import Store
+
+_UNITS = {"s": 1000, "m": timeutil.MS_MINUTE, "h": timeutil.MS_HOUR, "d": timeutil.MS_DAY}
+
+
+def read(path: str | Path) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh) or {}
+
+
+def duration_ms(text: str | int) -> int:
+    if isinstance(text, int):
+        return text * 1000
+    return int(float(text[:-1]) * _UNITS[text[-1]])
+
+
+def apply(store: Store, doc: dict) -> None:
+    org = doc.get("organization") or {}
+    if org.get("_id"):
+        store.org.id = org["_id"].lower()
+    store.org.name = org.get("name", store.org.name)
+    store.org.plan.update(org.get("plan") or {})
+    for k in doc.get("adminKeys") or []:
+        store.add_key("admin", k.get("name", "Admin key"), None, k.get("key"), k.get("_id"))
+    for b in doc.get("buckets") or []:
+        _apply_bucket(store, b)
+
+
+def _apply_bucket(store: Store, b: dict) -> None:
+    bucket = store.create_bucket(b["name"], b.get("description"))
+    if b.get("_id"):
+        del store.buckets[bucket.id]
+        bucket.id = b["_id"].lower()
+        store.buckets[bucket.id] = bucket
+    for k in b.get("apiKeys") or []:
+        store.add_key(k["type"], k["name"], bucket.id, k.get("key"), k.get("_id"))
+    for s in b.get("dataSources") or []:
+        src = store.create_source(bucket, s["name"], s.get("type", "sensor"), s.get("description"),
+                                  s.get("schema") or {}, s.get("downsampling", True), s.get("_id"))
+        points = list(s.get("points") or [])
+        if s.get("generate"):
+            points += _generate(store, src.id, s["generate"])
+        points = [dict(p, dataSourceId=src.id) for p in points]
+        for i in range(0, len(points), 1000):
+            store.ingest(bucket, points[i: i + 1000], ["fixtures"])
+    for r in b.get("alertRules") or []:
+        source_id = r.get("dataSourceId") or store.sources_of(bucket.id)[r.get("dataSourceIndex", 0)].id
+        rule = store.create_alert(bucket, source_id, r["name"], r["condition"], r["webhookUrl"],
+                                  r.get("cooldownMinutes", 5))
+        if r.get("_id"):
+            del store.alerts[rule.id]
+            rule.id = r["_id"].lower()
+            store.alerts[rule.id] = rule
+
+
+def _generate(store: Store, source_id: str, recipe: dict) -> list[dict]:
+    """A regular series ending now: daily sine + noise per field, deterministic from the seed."""
+    rng = random.Random(f"{store.seed_value}:{source_id}")
+    every = duration_ms(recipe.get("every", "5m"))
+    span = duration_ms(recipe.get("span", "24h"))
+    end = store.now() // every * every
+    out = []
+    for t in range(end - span + every, end + 1, every):
+        phase = 2 * math.pi * ((t % timeutil.MS_DAY) / timeutil.MS_DAY)
+        values = {}
+        for name, f in (recipe.get("fields") or {}).items():
+            v = f.get("base", 0) + f.get("amplitude", 0) * math.sin(phase - math.pi / 2) + rng.gauss(0, f.get("noise", 0))
+            values[name] = round(v, f.get("decimals", 2))
+        out.append({"timestamp": timeutil.format(t), "values": values, "metadata": recipe.get("metadata") or {}})
+    return out
+
+
+def dump(store: Store) -> dict:
+    buckets = []
+    for b in store.buckets.values():
+        sources = []
+        for s in store.sources_of(b.id):
+            series = s.series
+            series.ensure_sorted()
+            pts = [{"timestamp": timeutil.format(series.ts.data[i]), "values": series.point_values(i),
+                    "metadata": series.metadata(i)} for i in range(series.n)]
+            sources.append({"_id": s.id, "name": s.name, "type": s.type, "description": s.description,
+                            "schema": s.schema, "downsampling": s.downsampling, "points": pts})
+        buckets.append({
+            "_id": b.id, "name": b.name, "description": b.description,
+            "apiKeys": [{"_id": k.id, "name": k.name, "type": k.type, "key": k.key} for k in store.keys_of(b.id)],
+            "dataSources": sources,
+            "alertRules": [{"_id": r.id, "dataSourceId": r.data_source_id, "name": r.name,
+                            "condition": r.condition, "webhookUrl": r.webhook_url,
+                            "cooldownMinutes": r.cooldown_minutes} for r in store.alerts_of(b.id)],
+        })
+    return {
+        "organization": {"_id": store.org.id, "name": store.org.name, "plan": dict(store.org.plan)},
+        "adminKeys": [{"_id": k.id, "name": k.name, "key": k.key}
+                      for k in store.key_ids.values() if k.type == "admin"],
+        "buckets": buckets,
+    }
