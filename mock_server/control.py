@@ -9,7 +9,7 @@ import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 
 from . import fixtures
 
@@ -20,7 +20,9 @@ def _error(status: int, error: str, message: str) -> JSONResponse:
     return JSONResponse({"error": error, "message": message}, status_code=status)
 
 
-def mount(inner, mock) -> Starlette:
+def mount(inner, mock):
+    """``/__mock/*`` to the control routes, everything else (any path bytes) to the Dakkio app."""
+
     async def health(request: Request):
         store = mock.store
         return JSONResponse({"status": "ok", "service": "dakkio-mock", "buckets": len(store.buckets),
@@ -73,6 +75,11 @@ def mount(inner, mock) -> Starlette:
         Route("/__mock/journal", journal, methods=["GET"]),
         Route("/__mock/journal", clear_journal, methods=["DELETE"]),
         Route("/__mock/openapi.json", spec, methods=["GET"]),
-        Mount("/", app=inner),
     ]
-    return Starlette(routes=routes)
+    control = Starlette(routes=routes)
+
+    async def dispatch(scope, receive, send):
+        target = control if scope["type"] == "http" and scope["path"].startswith("/__mock/") else inner
+        await target(scope, receive, send)
+
+    return dispatch

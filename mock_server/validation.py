@@ -91,6 +91,10 @@ def problems(error, location: str) -> list[tuple[list, str, str | None]]:
         expected = error.validator_value
         expected = expected if isinstance(expected, str) else expected[0]
         return [(path, f"Expected {expected}, received {zod_type(inst, expected)}", None)]
+    together = schema.get("x-dakkio-together")
+    if v == "anyOf" and together and isinstance(inst, dict):
+        missing = [name for name in together if name not in inst]
+        return [([*path, name], f"{' and '.join(together)} must be given together", None) for name in missing]
     if v in ("oneOf", "anyOf"):
         return [(path, f"Expected {_expected(schema)}, received {zod_type(inst)}", None)]
     if v == "minLength":

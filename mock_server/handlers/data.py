@@ -26,10 +26,7 @@ async def queryData(token_info, body):
     end = timeutil.parse(filters["endTime"]) if "endTime" in filters else None
     if start is not None and end is not None and start > end:
         raise invalid(["body", "filters", "startTime"], "startTime must be before or equal to endTime")
-    aggregation, group_by = body.get("aggregation"), body.get("groupBy")
-    if (aggregation is None) != (group_by is None):
-        missing = "groupBy" if group_by is None else "aggregation"
-        raise invalid(["body", missing], "aggregation and groupBy must be given together")
+    aggregation, group_by = body.get("aggregation"), body.get("groupBy")  # together: checked by the schema
     store = token_info["store"]
     bucket = store.bucket_for(token_info["principal"], body["bucketId"])
     limit, offset = filters.get("limit", 100), filters.get("offset", 0)

@@ -1,0 +1,74 @@
+"""``dakkio-mock``: run the mock Dakkio on localhost."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+import warnings
+
+from . import DEFAULT_FIXTURES
+
+_PERIODS = {"s": "second", "sec": "second", "second": "second", "m": "minute", "min": "minute",
+            "minute": "minute", "h": "hour", "hour": "hour", "d": "day", "day": "day",
+            "mo": "month", "month": "month"}
+
+
+def parse_rate_limit(text: str) -> tuple[int, str]:
+    """``N/period``, e.g. ``100/minute``, ``10000/month``, ``5/s``."""
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*([a-z]+)\s*", text or "")
+    if not m or m.group(2) not in _PERIODS:
+        raise argparse.ArgumentTypeError("expected N/period with period one of second, minute, hour, day, month")
+    return int(m.group(1)), _PERIODS[m.group(2)]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dakkio-mock", description="A stateful, in-memory Dakkio API on localhost.")
+    p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=4010, help="port (default 4010, like Prism)")
+    p.add_argument("--fixtures", default=str(DEFAULT_FIXTURES),
+                   help="fixture document to load (default fixtures/demo.yaml); 'none' for an empty organisation")
+    p.add_argument("--seed", type=int, default=None, help="seed for deterministic IDs, keys and demo values")
+    p.add_argument("--rate-limit", type=parse_rate_limit, default=None,
+                   help="quota as N/period (e.g. 100/minute); default: the plan's monthly quota")
+    p.add_argument("--validate-responses", action="store_true",
+                   help="check every response against the spec (slower; on in the test suite)")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.add_argument("--access-log", action="store_true", help="log every request (costs throughput)")
+    return p
+
+
+def banner(app, host: str, port: int) -> str:
+    store = app.mock.store
+    base = f"http://{host}:{port}"
+    lines = [f"dakkio-mock listening on {base}", f"  Swagger UI:  {base}/ui/", f"  OpenAPI:     {base}/openapi.json",
+             f"  Control API: {base}/__mock/health", "Demo keys:"]
+    for k in store.key_ids.values():
+        scope = "organisation" if k.bucket_id is None else store.buckets[k.bucket_id].name
+        lines.append(f"  {k.type:<5} {k.key}  ({k.name}; {scope})")
+    if not store.key_ids:
+        lines.append("  (none: load a fixture document with an admin key)")
+    lines.append(f"Try: curl -H 'X-API-Key: <admin key>' {base}/api/buckets")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    import uvicorn
+
+    from .app import create_app
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    fixtures = None if args.fixtures.lower() == "none" else args.fixtures
+    app = create_app(fixtures, seed=args.seed, rate_limit=args.rate_limit,
+                     validate_responses=args.validate_responses)
+    print(banner(app, args.host, args.port), flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level if args.log_level != "info" else "warning",
+                access_log=args.access_log)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
