@@ -166,6 +166,16 @@ class Edge:
             await self._send_json(send_with_headers, 413, envelope("Payload Too Large",
                                                                   "Request body exceeds the 5 MiB limit"))
         elif not await self._prefer(scope, headers, send_with_headers):
+            if "content-length" not in headers and "transfer-encoding" in headers:
+                # Connexion takes a body without Content-Length for no body at all: buffer chunked ones.
+                body = await _read_body(receive)
+                if body is None:
+                    await self._send_json(send_with_headers, 413, envelope(
+                        "Payload Too Large", "Request body exceeds the 5 MiB limit"))
+                    return self._journal(scope, 413, None, started)
+                scope["headers"] = [*(kv for kv in scope["headers"] if kv[0].lower() != b"transfer-encoding"),
+                                    (b"content-length", str(len(body)).encode())]
+                receive = _replay(body, receive)
             await self.app(scope, _limited(receive), send_with_headers)
         if not scope["path"].startswith("/__mock/"):
             self._journal(scope, status_box[0], ext.get("dakkio_error"), started)
@@ -224,6 +234,33 @@ class Edge:
 def _operation_name(scope) -> str | None:
     resolved = (scope["extensions"].get("connexion_routing") or {}).get("operation_id")
     return resolved.rsplit(".", 1)[-1] if resolved else None
+
+
+async def _read_body(receive) -> bytes | None:
+    parts, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(parts)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(parts)
+
+
+def _replay(body: bytes, receive):
+    sent = [False]
+
+    async def replay():
+        if not sent[0]:
+            sent[0] = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def _limited(receive):
