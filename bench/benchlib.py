@@ -36,8 +36,10 @@ WRITE_KEY = "dakkio_w_homewrite0000000000000000000000000000000"
 BUCKET_ID = "507f1f77bcf86cd799439011"
 SOURCE_ID = "507f1f77bcf86cd799439015"
 
-SERVER_CPU = os.environ.get("BENCH_SERVER_CPU", "0")
-LOAD_CPU = os.environ.get("BENCH_LOAD_CPU", "1")
+# Server on CPU0, load generator on CPU1 (perf-notes.md); no pinning on a single-CPU machine.
+_PIN = len(os.sched_getaffinity(0)) >= 2
+SERVER_CPU = os.environ.get("BENCH_SERVER_CPU", "0") if _PIN else None
+LOAD_CPU = os.environ.get("BENCH_LOAD_CPU", "1") if _PIN else None
 
 _live: list[Server] = []
 
@@ -90,9 +92,9 @@ class Server:
             try:
                 http_request("GET", self.base + path, headers=headers, timeout=2)
                 return time.perf_counter() - started
-            except OSError:
+            except OSError as exc:
                 if time.perf_counter() - started > timeout:
-                    raise RuntimeError(f"{self.name} did not answer within {timeout}s; see {self.log_path}")
+                    raise RuntimeError(f"{self.name} did not answer within {timeout}s; see {self.log_path}") from exc
                 time.sleep(0.05)
 
     def stop(self) -> None:
@@ -150,14 +152,17 @@ def _ms(text: str) -> float:
 
 def run_wrk(url: str, seconds: float, connections: int = 32, headers: dict | None = None,
             script: str | None = None, env: dict | None = None) -> dict:
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "5s"]
     for k, v in (headers or {}).items():
         cmd += ["-H", f"{k}: {v}"]
     if script:
         cmd += ["-s", script]
     cmd.append(url)
-    out = subprocess.run(pinned(cmd, LOAD_CPU), capture_output=True, text=True, timeout=seconds + 30,
-                         env={**os.environ, **(env or {})}, check=True).stdout
+    done = subprocess.run(pinned(cmd, LOAD_CPU), capture_output=True, text=True, timeout=seconds + 30,
+                          env={**os.environ, **(env or {})})
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    out = done.stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     total = re.search(r"(\d+) requests in", out)
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)

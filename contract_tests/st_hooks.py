@@ -46,3 +46,16 @@ def map_body(context, body):
         if 1 <= len(name) <= 100:
             body["name"] = (prefix + name)[:100]
     return body
+
+
+_DOC_IDS = re.compile(r"^507f1f77bcf86cd7994390[0-9a-f]{2}$", re.IGNORECASE)
+
+
+@schemathesis.hook
+def map_path_parameters(context, path_parameters):
+    """Never aim a delete at the docs' example IDs: on a shared target they may be someone's data."""
+    if _operation_id(context) in ("deleteBucket", "deleteApiKey") and isinstance(path_parameters, dict):
+        for name, value in path_parameters.items():
+            if isinstance(value, str) and _DOC_IDS.match(value):
+                path_parameters[name] = "0" * 23 + "1"
+    return path_parameters

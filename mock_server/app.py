@@ -58,6 +58,7 @@ class Mock:
             fixtures.apply(store, self.fixture_doc)
         if quota is None:
             store.quota.limit = store.org.plan["maxApiCalls"]
+        self.default_quota = (store.quota.limit, store.quota.window)
         self.store = store
 
 

@@ -64,6 +64,25 @@ def mount(inner, mock):
         mock.journal.clear()
         return JSONResponse({"message": "Journal cleared"})
 
+    async def quota(request: Request):
+        """Set the quota ({"limit": N, "window": "minute"}), or restore the default with {}."""
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return _error(400, "Validation Error", "Body must be a JSON object")
+        q = mock.store.quota
+        if not body:
+            q.limit, q.window = mock.default_quota
+        else:
+            limit, window = body.get("limit"), body.get("window", q.window)
+            if not isinstance(limit, int) or limit < 0 or window not in ("second", "minute", "hour", "day", "month"):
+                return _error(400, "Validation Error", "limit must be an integer >= 0 and window one of "
+                                                       "second, minute, hour, day, month")
+            q.limit, q.window = limit, window
+        return JSONResponse({"limit": q.limit, "window": q.window, "used": q.used})
+
     async def spec(request: Request):
         return Response(json.dumps(yaml.safe_load(CONTROL_SPEC.read_text())), media_type="application/json")
 
@@ -74,6 +93,7 @@ def mount(inner, mock):
         Route("/__mock/state", state, methods=["GET"]),
         Route("/__mock/journal", journal, methods=["GET"]),
         Route("/__mock/journal", clear_journal, methods=["DELETE"]),
+        Route("/__mock/quota", quota, methods=["PUT"]),
         Route("/__mock/openapi.json", spec, methods=["GET"]),
     ]
     control = Starlette(routes=routes)

@@ -28,7 +28,7 @@ def test_schemathesis_all_checks_all_phases_find_nothing(mock):
     report.mkdir(parents=True, exist_ok=True)
     exe = Path(sys.executable).with_name("schemathesis")
     examples = os.environ.get("DAKKIO_ST_EXAMPLES", "25")
-    cmd = [str(exe), "run", f"{mock.url}/openapi.json", "--url", mock.url, "-H", f"X-API-Key: {ADMIN}",
+    cmd = [str(exe), "--config-file", str(ROOT / "contract_tests" / "schemathesis.toml"), "run", f"{mock.url}/openapi.json", "--url", mock.url, "-H", f"X-API-Key: {ADMIN}",
            "--checks", "all", "--phases", "examples,coverage,fuzzing,stateful", "-n", examples, "--seed", "20261124",
            "--report", "junit", "--report-dir", str(report), "--no-color"]
     env = dict(os.environ, SCHEMATHESIS_HOOKS="contract_tests.st_hooks", PYTHONPATH=str(ROOT))

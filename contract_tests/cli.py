@@ -1,0 +1,41 @@
+"""``dakkio-contract``: run the conformance suite against a Dakkio deployment (a thin wrapper over pytest)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="dakkio-contract", description=__doc__,
+                                epilog="Other arguments go to pytest (e.g. -k, -m data, -x, -v).")
+    p.add_argument("--base-url", help="target (env DAKKIO_BASE_URL); default: start dakkio-mock on a free port")
+    p.add_argument("--admin-key", help="admin API key (env DAKKIO_ADMIN_KEY)")
+    p.add_argument("--profile", choices=["quick", "thorough"], default="quick",
+                   help="quick: CI-sized Schemathesis run; thorough: many more examples")
+    p.add_argument("--read-only", action="store_true", help="only safe requests, for production: no writes at all")
+    p.add_argument("--lenient", action="store_true", help="failed DESIGN.md assumptions become warnings")
+    p.add_argument("--report", metavar="DIR", help="write junit.xml, conformance.md and Schemathesis reports here")
+    p.add_argument("--skip-schemathesis", action="store_true", help="hand-written suites only")
+    args, rest = p.parse_known_args(argv)
+    pyargs = [str(HERE), "-p", "no:cacheprovider", "--rootdir", str(HERE), "-q", f"--profile={args.profile}"]
+    for flag in ("base_url", "admin_key"):
+        value = getattr(args, flag)
+        if value:
+            pyargs.append(f"--{flag.replace('_', '-')}={value}")
+    for flag in ("read_only", "lenient", "skip_schemathesis"):
+        if getattr(args, flag):
+            pyargs.append(f"--{flag.replace('_', '-')}")
+    if args.report:
+        Path(args.report).mkdir(parents=True, exist_ok=True)
+        pyargs += [f"--report={args.report}", f"--junitxml={Path(args.report) / 'junit.xml'}"]
+    return int(pytest.main(pyargs + rest))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

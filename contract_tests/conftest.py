@@ -1,0 +1,241 @@
+"""The suite's plugin: target and credentials, the run's own resources, markers, lenient mode, report."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from . import report
+from .client import Api, Recorder
+from .contract import operations
+
+DEMO_ADMIN_KEY = "dakkio_a_demoadmin0000000000000000000000000000000"
+RESOURCES = ("buckets", "api_keys", "data_sources", "data", "alerts", "analytics", "cross_cutting")
+PROFILES = {"quick": {"examples": 10, "steps": 6}, "thorough": {"examples": 150, "steps": 15}}
+
+
+def pytest_addoption(parser):
+    g = parser.getgroup("dakkio", "Dakkio contract suite")
+    g.addoption("--base-url", default=os.environ.get("DAKKIO_BASE_URL"),
+                help="target deployment (env DAKKIO_BASE_URL); default: start the mock on a free port")
+    g.addoption("--admin-key", default=os.environ.get("DAKKIO_ADMIN_KEY"), help="admin API key (env DAKKIO_ADMIN_KEY)")
+    g.addoption("--profile", default=os.environ.get("DAKKIO_PROFILE", "quick"), choices=sorted(PROFILES))
+    g.addoption("--read-only", action="store_true", help="send only safe requests (no writes at all)")
+    g.addoption("--lenient", action="store_true", help="report failed DESIGN.md assumptions as warnings")
+    g.addoption("--report", dest="dakkio_report", default=None, help="directory for the conformance report")
+    g.addoption("--skip-schemathesis", action="store_true", help="hand-written suites only")
+    g.addoption("--clock-tolerance", type=float, default=300.0, help="seconds allowed between server and local clocks")
+
+
+def pytest_configure(config):
+    for name, text in [("contract(op, title, source, decision)", "one case of one operation"),
+                       ("documented", "checks what the Dakkio docs state"),
+                       ("assumption", "checks a DESIGN.md decision (see --lenient)"),
+                       ("safe", "sends only reads; kept by --read-only"),
+                       ("mock_only", "needs the mock's control API; skipped elsewhere"),
+                       ("schemathesis", "property-based run of Schemathesis")] + [(r, f"resource: {r}") for r in RESOURCES]:
+        config.addinivalue_line("markers", f"{name}: {text}")
+    config.dakkio_results = []
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--read-only"):
+        kept = [i for i in items if i.get_closest_marker("safe")]
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+    if config.getoption("--skip-schemathesis"):
+        dropped = [i for i in items if i.get_closest_marker("schemathesis")]
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [i for i in items if i not in dropped]
+
+
+# ------------------------------------------------------------------ target
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Target:
+    base_url: str
+    admin_key: str
+    is_mock: bool
+    process: subprocess.Popen | None = None
+
+
+@pytest.fixture(scope="session")
+def target(request):
+    cfg = request.config
+    base_url, admin_key, proc = cfg.getoption("--base-url"), cfg.getoption("--admin-key"), None
+    if not base_url:
+        port = _free_port()
+        exe = Path(sys.executable).with_name("dakkio-mock")
+        cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "mock_server.cli"]),
+               "--port", str(port), "--seed", "1", "--validate-responses", "--log-level", "warning"]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        base_url, admin_key = f"http://127.0.0.1:{port}", admin_key or DEMO_ADMIN_KEY
+        _wait_up(base_url, proc)
+    if not admin_key:
+        pytest.exit("--admin-key (or DAKKIO_ADMIN_KEY) is required with --base-url", returncode=4)
+    is_mock = False
+    try:
+        is_mock = requests.get(base_url.rstrip("/") + "/__mock/health", timeout=10).json().get("service") == "dakkio-mock"
+    except (requests.RequestException, ValueError):
+        pass
+    t = Target(base_url.rstrip("/"), admin_key, is_mock, proc)
+    cfg.dakkio_target = t
+    yield t
+    if proc:
+        proc.terminate()
+        try:
+            _, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+        if err and "does not conform" in err:
+            cfg.dakkio_mock_nonconforming = err
+
+
+def _wait_up(base_url, proc):
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.exit(f"the mock did not start: {proc.stderr.read()}", returncode=4)
+        try:
+            requests.get(base_url + "/__mock/health", timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.05)
+    pytest.exit("the mock did not start within 30 s", returncode=4)
+
+
+@pytest.fixture(scope="session")
+def recorder():
+    return Recorder()
+
+
+@pytest.fixture(scope="session")
+def api(target, recorder):
+    return Api(target.base_url, target.admin_key, recorder)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_recording(request, recorder):
+    recorder.clear()
+    if request.node.get_closest_marker("mock_only") and not request.getfixturevalue("target").is_mock:
+        pytest.skip("needs the mock's controls (target is not dakkio-mock)")
+    yield
+
+
+@pytest.fixture(scope="session")
+def run_id():
+    return os.environ.get("DAKKIO_RUN_ID") or uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def prefix(run_id):
+    return f"ctr-{run_id}-"
+
+
+# ------------------------------------------------------------------ the run's own resources
+
+@dataclass
+class World:
+    """Two buckets with write and read keys and data sources, created by this run."""
+
+    a: str
+    b: str
+    write_a: str
+    read_a: str
+    write_b: str
+    read_b: str
+    deleted_key: str
+    deleted_key_id: str
+    key_ids: tuple
+    source_a: str       # temperature/humidity numbers, status string, downsampling on
+    source_b: str
+
+
+@pytest.fixture(scope="session")
+def factory(api, prefix, request):
+    from .factory import Factory
+
+    f = Factory(api, prefix)
+    yield f
+    if not request.config.getoption("--read-only"):
+        f.cleanup()
+
+
+@pytest.fixture(scope="session")
+def world(factory, request) -> World:
+    if request.config.getoption("--read-only"):
+        pytest.skip("--read-only: the suite creates no resources")
+    a, b = factory.bucket(), factory.bucket()
+    wa, ra = factory.key(a, "write"), factory.key(a, "read")
+    wb, rb = factory.key(b, "write"), factory.key(b, "read")
+    doomed = factory.key(a, "read")
+    factory.delete_key(a, doomed)
+    sa = factory.source(a, {"temperature": {"type": "number", "unit": "celsius"},
+                            "humidity": {"type": "number"}, "status": {"type": "string"}})
+    sb = factory.source(b, {"temperature": {"type": "number"}})
+    return World(a, b, wa["key"], ra["key"], wb["key"], rb["key"], doomed["key"], doomed["_id"],
+                 (wa["_id"], ra["_id"]), sa, sb)
+
+
+# ------------------------------------------------------------------ lenient mode and the report
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.when != "call" and not (rep.when == "setup" and rep.outcome != "passed"):
+        return
+    mark = item.get_closest_marker("contract")
+    status = rep.outcome
+    if rep.failed and mark and mark.kwargs.get("decision") and item.config.getoption("--lenient"):
+        rep.outcome, status = "passed", "warn"
+        item.config.dakkio_lenient = getattr(item.config, "dakkio_lenient", 0) + 1
+    if rep.skipped and rep.when == "setup":
+        status = "skipped"
+    exchanges = []
+    if rep.failed or status == "warn":
+        rec = item.funcargs.get("recorder") or getattr(item.config, "_dakkio_recorder", None)
+        try:
+            rec = rec or item._request.getfixturevalue("recorder")
+        except Exception:  # noqa: BLE001 - the report must never break the run
+            rec = None
+        exchanges = [e.render() for e in (rec.exchanges[-3:] if rec else [])]
+    item.config.dakkio_results.append(report.Result(
+        nodeid=item.nodeid,
+        op=mark.kwargs["op"] if mark else item.name,
+        title=mark.kwargs["title"] if mark else item.name,
+        source=mark.kwargs["source"] if mark else "",
+        decision=mark.kwargs.get("decision") if mark else None,
+        status=status,
+        message=str(rep.longrepr)[-3000:] if (rep.failed or status == "warn") else "",
+        exchanges=exchanges,
+    ))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    results = getattr(config, "dakkio_results", [])
+    if not results:
+        return
+    terminalreporter.write_line(report.summary_line(results))
+    if getattr(config, "dakkio_lenient", 0):
+        terminalreporter.write_line(f"--lenient: {config.dakkio_lenient} assumption check(s) failed and were reported as warnings")
+    out = config.getoption("dakkio_report")
+    if out:
+        path = report.write(Path(out), results, getattr(config, "dakkio_target", None), operations())
+        terminalreporter.write_line(f"conformance report: {path}")
