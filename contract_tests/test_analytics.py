@@ -1,6 +1,6 @@
 """Analytics: /api-reference/analytics/*."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,7 +18,7 @@ def seeded(api, factory):
     bid = factory.bucket()
     src = factory.source(bid, {"t": {"type": "number"}, "on": {"type": "boolean"}})
     empty = factory.source(bid, {})
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ages = [timedelta(hours=1), timedelta(hours=2), timedelta(days=3), timedelta(days=10)]
     factory.batch(bid, [{"dataSourceId": src, "timestamp": iso(now - a), "values": {"t": float(i * 10), "on": True}}
                         for i, a in enumerate(ages)])

@@ -1,7 +1,7 @@
 """Data: ingest, batch, query (/api-reference/data/*)."""
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -9,7 +9,7 @@ from . import checks
 from .contract import case
 
 MISSING = "dddddddddddddddddddddddd"
-T0 = datetime(2024, 1, 15, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2024, 1, 15, 10, 0, tzinfo=UTC)
 
 
 def iso(dt: datetime) -> str:

@@ -11,7 +11,15 @@ from starlette.testclient import TestClient
 from mock_server import create_app
 
 from .conftest import (
-    ADMIN, HOME, HOME_READ, HOME_WRITE, OFFICE, OFFICE_SOURCE, OFFICE_WRITE, PRESSURE_SOURCE, TEMP_SOURCE,
+    ADMIN,
+    HOME,
+    HOME_READ,
+    HOME_WRITE,
+    OFFICE,
+    OFFICE_SOURCE,
+    OFFICE_WRITE,
+    PRESSURE_SOURCE,
+    TEMP_SOURCE,
 )
 
 MISSING = "aaaaaaaaaaaaaaaaaaaaaaaa"

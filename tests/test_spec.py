@@ -198,7 +198,7 @@ def test_links_chain_every_create_to_its_reads(spec):
     ids = {op["operationId"] for _, _, op, _ in operations(spec)}
     links = {}
     for _, _, op, _ in operations(spec):
-        for status, resp in op["responses"].items():
+        for resp in op["responses"].values():
             for link in resp.get("links", {}).values():
                 assert link["operationId"] in ids
                 links.setdefault(op["operationId"], set()).add(link["operationId"])
