@@ -8,6 +8,7 @@ Layers, outermost first: CORS -> ``Edge`` (rate-limit headers, body-size limit, 
 from __future__ import annotations
 
 import collections
+import copy
 import functools
 import json
 import logging
@@ -288,7 +289,7 @@ def create_app(fixtures: str | Path | None = DEFAULT_FIXTURES, *, seed: int | No
                   middlewares=[functools.partial(ServerErrorMiddleware, handler=_last_resort),
                                *ConnexionMiddleware.default_middlewares[1:]])
     install_error_handlers(cx, mock)
-    cx.add_api(SPEC_PATH, strict_validation=False)
+    cx.add_api(copy.deepcopy(mock.contract.doc), strict_validation=False)
     app = CORSMiddleware(Edge(control.mount(cx, mock), mock), allow_origins=["*"], allow_methods=["*"],
                          allow_headers=["*"], expose_headers=[*RATE_HEADERS, "Retry-After", "Allow"])
     app.mock = mock

@@ -33,8 +33,9 @@ class PathEntry:
 
 @functools.lru_cache(maxsize=4)
 def load(path: str | Path = SPEC_PATH) -> dict:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml: ~40x faster than the pure-Python loader
     with open(path, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
 
 
 class Contract:
