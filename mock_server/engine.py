@@ -154,7 +154,7 @@ class Series:
         for name, col in self.num.items():
             v = col.data[i]
             if not np.isnan(v):
-                out[name] = int(v) if self.is_int[name].data[i] else float(v)
+                out[name] = int(v) if self.is_int[name].data[i] and math.isfinite(v) else float(v)
         extra = self.other.get(int(self.seq.data[i]))
         if extra:
             out.update(extra)

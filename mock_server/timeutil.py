@@ -7,17 +7,19 @@ Plain integer arithmetic (no ``datetime``) so every year 0000-9999 that the spec
 import re
 
 _RFC3339 = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
 )
 MS_MINUTE = 60_000
 MS_HOUR = 3_600_000
 MS_DAY = 86_400_000
+MIN_MS = -62_167_219_200_000            # 0000-01-01T00:00:00Z
+MAX_MS = 253_402_300_799_999            # 9999-12-31T23:59:59.999Z
 
 
 def days_from_civil(y: int, m: int, d: int) -> int:
     """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
     y -= m <= 2
-    era = (y if y >= 0 else y - 399) // 400
+    era = y // 400   # Python's // floors: no C-style correction for negatives
     yoe = y - era * 400
     doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
@@ -26,7 +28,7 @@ def days_from_civil(y: int, m: int, d: int) -> int:
 
 def civil_from_days(z: int) -> tuple[int, int, int]:
     z += 719468
-    era = (z if z >= 0 else z - 146096) // 146097
+    era = z // 146097
     doe = z - era * 146097
     yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
     y = yoe + era * 400
@@ -42,7 +44,7 @@ def parse(value: str) -> int | None:
 
     Fractions beyond milliseconds are truncated (DESIGN decision 17).
     """
-    m = _RFC3339.match(value)
+    m = _RFC3339.fullmatch(value) if isinstance(value, str) else None
     if not m:
         return None
     year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
@@ -60,7 +62,9 @@ def parse(value: str) -> int | None:
             return None
         offset = (oh * 60 + om) * MS_MINUTE * (1 if tz[0] == "+" else -1)
     days = days_from_civil(year, month, day)
-    return days * MS_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + ms - offset
+    instant = days * MS_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + ms - offset
+    # An offset can carry 0000-01-01 / 9999-12-31 out of the years a UTC timestamp can be written in.
+    return instant if MIN_MS <= instant <= MAX_MS else None
 
 
 def _month_days(year: int, month: int) -> int:
