@@ -42,9 +42,11 @@ class _Column:
         self.data = np.full(capacity, fill, dtype=dtype)
 
     def grow(self, capacity, fill):
-        new = np.full(capacity, fill, dtype=self.data.dtype)
-        new[: len(self.data)] = self.data
-        self.data = new
+        # realloc in place (mremap for large buffers): no second copy resident while growing, and no
+        # freed buffers left behind in the heap. Safe: no view of a column outlives a single request.
+        old = len(self.data)
+        self.data.resize(capacity, refcheck=False)
+        self.data[old:] = fill
 
 
 @dataclass
@@ -54,7 +56,8 @@ class Series:
     n: int = 0
     capacity: int = 0
     ts: _Column = None
-    created: _Column = None
+    created: _Column = None      # int32 index into created_times (a batch shares one ingestion time)
+    created_times: list = field(default_factory=list)
     seq: _Column = None
     meta_idx: _Column = None
     num: dict = field(default_factory=dict)       # field -> float64 column
@@ -70,7 +73,7 @@ class Series:
     def _alloc(self, capacity):
         if self.ts is None:
             self.ts = _Column(np.int64, capacity)
-            self.created = _Column(np.int64, capacity)
+            self.created = _Column(np.int32, capacity)
             self.seq = _Column(np.int64, capacity)
             self.meta_idx = _Column(np.int32, capacity)
         else:
@@ -106,7 +109,9 @@ class Series:
             if last is not None and t < last:
                 self.sorted = False
             last = t if last is None or t > last else last
-            ts[i], created[i], seq[i] = t, c, s
+            if not self.created_times or self.created_times[-1] != c:
+                self.created_times.append(c)
+            ts[i], created[i], seq[i] = t, len(self.created_times) - 1, s
             midx[i] = self._meta_index(metadata)
             extra = None
             for name, v in values.items():
@@ -149,6 +154,13 @@ class Series:
         hi = self.n if end is None else int(np.searchsorted(ts, end, side="right"))
         return lo, max(lo, hi)
 
+    def created_at(self, i: int) -> int:
+        return self.created_times[int(self.created.data[i])]
+
+    def created_array(self) -> np.ndarray:
+        """Ingestion time (ms) of every point."""
+        return np.asarray(self.created_times, dtype=np.int64)[self.created.data[: self.n]]
+
     def point_values(self, i: int) -> dict:
         out = {}
         for name, col in self.num.items():
@@ -158,6 +170,29 @@ class Series:
         extra = self.other.get(int(self.seq.data[i]))
         if extra:
             out.update(extra)
+        return out
+
+    def values_range(self, lo: int, hi: int) -> list[dict]:
+        """``point_values`` for points [lo, hi), column by column (what raw queries return)."""
+        out = [{} for _ in range(hi - lo)]
+        for name, col in self.num.items():
+            vals = col.data[lo:hi]
+            present = np.flatnonzero(~np.isnan(vals))
+            if not len(present):
+                continue
+            ints = self.is_int[name].data[lo:hi]
+            finite = np.isfinite(vals)
+            as_list = vals.tolist()
+            int_mask = (ints & finite).tolist()
+            for j in present.tolist():
+                v = as_list[j]
+                out[j][name] = int(v) if int_mask[j] else v
+        if self.other:
+            seqs = self.seq.data[lo:hi].tolist()
+            for j, s in enumerate(seqs):
+                extra = self.other.get(s)
+                if extra:
+                    out[j].update(extra)
         return out
 
     def metadata(self, i: int) -> dict:
@@ -254,7 +289,8 @@ class QueryResult:
 def query(sources, start, end, limit, offset, aggregation, group_by, point_row, agg_row) -> QueryResult:
     """Run a query over ``sources``: an iterable of (source_id, Series, downsampling_enabled).
 
-    ``point_row(source_id, series, i)`` and ``agg_row(source_id, start_ms, values, count)`` shape rows.
+    ``point_row(source_id, series, lo, hi)`` shapes the raw rows of points [lo, hi);
+    ``agg_row(source_id, start_ms, values, count)`` shapes an aggregated row.
     """
     spans = []
     for sid, series, ds in sources:
@@ -288,7 +324,7 @@ def _raw_page(spans, limit, offset, point_row):
         sid, series, _, lo, hi = spans[0]
         a = min(hi, lo + offset)
         b = min(hi, a + limit)
-        return [point_row(sid, series, i) for i in range(a, b)]
+        return point_row(sid, series, a, b)
     # Merge several sources by (timestamp, insertion sequence): only the first offset+limit matter.
     want = offset + limit
     parts_ts, parts_seq, parts_src, parts_idx = [], [], [], []
@@ -301,4 +337,4 @@ def _raw_page(spans, limit, offset, point_row):
     ts, seq = np.concatenate(parts_ts), np.concatenate(parts_seq)
     src, idx = np.concatenate(parts_src), np.concatenate(parts_idx)
     order = np.lexsort((seq, ts))[offset:want]
-    return [point_row(spans[src[j]][0], spans[src[j]][1], int(idx[j])) for j in order]
+    return [point_row(spans[src[j]][0], spans[src[j]][1], int(idx[j]), int(idx[j]) + 1)[0] for j in order]

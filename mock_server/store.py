@@ -359,17 +359,24 @@ class Store:
                     rule.last_triggered_at = now
                     rule.triggers.append(now)
 
-    def point_row(self, src_id: str, series: engine.Series, i: int) -> dict:
+    def point_row(self, src_id: str, series: engine.Series, lo: int, hi: int) -> list[dict]:
+        """Raw rows of points [lo, hi) of one source, shaped like ``dataPoint``."""
         src = self.sources[src_id]
-        return {
-            "_id": self.point_id(int(series.seq.data[i])),
-            "bucketId": src.bucket_id,
-            "dataSourceId": src.id,
-            "timestamp": timeutil.format(series.ts.data[i]),
-            "values": series.point_values(i),
-            "metadata": series.metadata(i),
-            "createdAt": timeutil.format(series.created.data[i]),
-        }
+        stamps = timeutil.format_many(series.ts.data[lo:hi])
+        created_idx = series.created.data[lo:hi].tolist()
+        created_text = {}
+        seqs = series.seq.data[lo:hi].tolist()
+        metas = series.meta_idx.data[lo:hi].tolist()
+        values = series.values_range(lo, hi)
+        rows = []
+        for j in range(hi - lo):
+            c = created_idx[j]
+            if c not in created_text:
+                created_text[c] = timeutil.format(series.created_times[c])
+            rows.append({"_id": self.point_id(seqs[j]), "bucketId": src.bucket_id, "dataSourceId": src.id,
+                         "timestamp": stamps[j], "values": values[j], "metadata": series.meta_table[metas[j]],
+                         "createdAt": created_text[c]})
+        return rows
 
     def query(self, bucket: Bucket, source_id: str | None, start: int | None, end: int | None,
               limit: int, offset: int, aggregation: str | None, group_by: str | None) -> engine.QueryResult:
@@ -462,7 +469,7 @@ class Store:
             points += series.n
             storage += series.nbytes()
             if series.n:
-                created = series.created.data[: series.n]
+                created = series.created_array()
                 latest = int(created.max())
                 last_ingest = latest if last_ingest is None else max(last_ingest, latest)
                 recent += int((created >= day_ago).sum())

@@ -88,3 +88,11 @@ def format(ms: int) -> str:  # noqa: A001 - the module's natural verb
 def month_start(ms: int) -> int:
     y, m, _ = civil_from_days(int(ms) // MS_DAY)
     return days_from_civil(y, m, 1) * MS_DAY
+
+
+def format_many(ms) -> list[str]:
+    """``format`` for a numpy array of milliseconds, vectorised."""
+    import numpy as np
+
+    text = np.datetime_as_string(np.asarray(ms, dtype=np.int64).astype("datetime64[ms]"), unit="ms").tolist()
+    return [t[:-4] + "Z" if t.endswith(".000") else t + "Z" for t in text]
