@@ -25,7 +25,7 @@ from connexion.options import SwaggerUIOptions
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 
-from . import DEFAULT_FIXTURES, SPEC_PATH, control, fixtures
+from . import DEFAULT_FIXTURES, SPEC_PATH, control, fast, fixtures
 from .errors import INVALID_PARAMS, UNAUTHORIZED, DakkioError, envelope
 from .spec import Contract
 from .store import Quota, Store
@@ -152,11 +152,9 @@ class Edge:
             if message["type"] == "http.response.start":
                 status_box[0] = message["status"]
                 headers = list(message.get("headers", []))
-                present = {k.lower() for k, _ in headers}
-                for name, value in mock.store.rate_limit_headers().items():
-                    if name.lower().encode() not in present:
-                        headers.append((name.encode(), value.encode()))
-                message = {**message, "headers": headers}
+                if not any(k.lower() == b"x-ratelimit-limit" for k, _ in headers):
+                    headers += [(name.encode(), value.encode()) for name, value in mock.store.rate_limit_headers().items()]
+                    message = {**message, "headers": headers}
             await send(message)
 
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
@@ -281,16 +279,25 @@ def _limited(receive):
 
 def create_app(fixtures: str | Path | None = DEFAULT_FIXTURES, *, seed: int | None = None,
                rate_limit: tuple[int, str] | None = None, validate_responses: bool = False,
-               clock=None, swagger_ui: bool = True):
-    """The ASGI app. ``app.mock`` gives tests the store, journal and reset."""
+               clock=None, swagger_ui: bool = True, lean: bool = True):
+    """The ASGI app. ``app.mock`` gives tests the store, journal and reset.
+
+    ``lean=False`` serves through Connexion's stock handler path (for the differential test).
+    """
     mock = Mock(fixtures, seed=seed, rate_limit=rate_limit, clock=clock)
-    cx = AsyncApp(__name__, validator_map=VALIDATOR_MAP, validate_responses=validate_responses,
-                  swagger_ui_options=SwaggerUIOptions(swagger_ui=swagger_ui, swagger_ui_path="/ui"),
-                  middlewares=[functools.partial(ServerErrorMiddleware, handler=_last_resort),
-                               *ConnexionMiddleware.default_middlewares[1:]])
+    app_cls = fast.LeanAsyncApp if lean else AsyncApp
+    ui_options = SwaggerUIOptions(swagger_ui=swagger_ui, swagger_ui_path="/ui")
+    server_error = functools.partial(ServerErrorMiddleware, handler=_last_resort)
+    if lean:
+        fast.skip_spec_revalidation()
+    cx = app_cls(__name__, validator_map=VALIDATOR_MAP, security_map=fast.SECURITY_MAP if lean else None, validate_responses=validate_responses,
+                  swagger_ui_options=ui_options,
+                  middlewares=fast.middlewares(server_error, validate_responses) if lean else
+                  [server_error, *ConnexionMiddleware.default_middlewares[1:]])
     install_error_handlers(cx, mock)
     cx.add_api(copy.deepcopy(mock.contract.doc), strict_validation=False)
-    app = CORSMiddleware(Edge(control.mount(cx, mock), mock), allow_origins=["*"], allow_methods=["*"],
+    ui = fast.ui_app(copy.deepcopy(mock.contract.doc), ui_options) if lean else None
+    app = CORSMiddleware(Edge(control.mount(cx, mock, ui), mock), allow_origins=["*"], allow_methods=["*"],
                          allow_headers=["*"], expose_headers=[*RATE_HEADERS, "Retry-After", "Allow"])
     app.mock = mock
     app.connexion = cx

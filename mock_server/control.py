@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import fixtures
+from . import fast, fixtures
 
 CONTROL_SPEC = Path(__file__).with_name("control.yaml")
 
@@ -20,8 +20,9 @@ def _error(status: int, error: str, message: str) -> JSONResponse:
     return JSONResponse({"error": error, "message": message}, status_code=status)
 
 
-def mount(inner, mock):
-    """``/__mock/*`` to the control routes, everything else (any path bytes) to the Dakkio app."""
+def mount(inner, mock, ui=None):
+    """``/__mock/*`` to the control routes, Swagger UI paths to ``ui`` (when given), everything
+    else (any path bytes) to the Dakkio app."""
 
     async def health(request: Request):
         store = mock.store
@@ -99,7 +100,13 @@ def mount(inner, mock):
     control = Starlette(routes=routes)
 
     async def dispatch(scope, receive, send):
-        target = control if scope["type"] == "http" and scope["path"].startswith("/__mock/") else inner
+        target = inner
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path.startswith("/__mock/"):
+                target = control
+            elif ui is not None and (path in fast.UI_PATHS or path.startswith("/ui/")):
+                target = ui
         await target(scope, receive, send)
 
     return dispatch

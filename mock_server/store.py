@@ -108,8 +108,17 @@ class Quota:
     window: str = "month"     # second | minute | hour | day | month
     used: int = 0
     window_start: int = 0
+    _reset_cache: tuple | None = None
 
     def reset_at(self, now: int) -> int:
+        cached = self._reset_cache
+        if cached and cached[0] == now and cached[1] == self.window:
+            return cached[2]
+        value = self._reset_at(now)
+        self._reset_cache = (now, self.window, value)
+        return value
+
+    def _reset_at(self, now: int) -> int:
         if self.window == "month":
             y, m, _ = timeutil.civil_from_days(now // timeutil.MS_DAY)
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
