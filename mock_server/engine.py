@@ -86,7 +86,12 @@ class Series:
         self.capacity = capacity
 
     def _meta_index(self, metadata: dict) -> int:
-        key = json.dumps(metadata, sort_keys=True, separators=(",", ":"))
+        try:
+            # flat metadata (the usual case): hashable; the type keeps 1, 1.0 and true apart
+            key = tuple((k, type(v), v) for k, v in metadata.items())
+            hash(key)
+        except TypeError:
+            key = json.dumps(metadata, sort_keys=True, separators=(",", ":"))
         idx = self.meta_lookup.get(key)
         if idx is None:
             idx = len(self.meta_table)

@@ -4,6 +4,7 @@ Plain integer arithmetic (no ``datetime``) so every year 0000-9999 that the spec
 ``format: date-time`` admits can be stored and written back without range errors.
 """
 
+import functools
 import re
 
 _RFC3339 = re.compile(
@@ -39,15 +40,13 @@ def civil_from_days(z: int) -> tuple[int, int, int]:
     return y + (m <= 2), m, d
 
 
-def parse(value: str) -> int | None:
-    """Milliseconds since the epoch, or None if ``value`` is not an RFC 3339 date-time.
-
-    Fractions beyond milliseconds are truncated (DESIGN decision 17).
-    """
-    m = _RFC3339.fullmatch(value) if isinstance(value, str) else None
+@functools.lru_cache(maxsize=8192)
+def _parse(value: str) -> int | None:
+    m = _RFC3339.fullmatch(value)
     if not m:
         return None
-    year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
+    year, month, day = int(value[0:4]), int(value[5:7]), int(value[8:10])
+    hour, minute, second = int(value[11:13]), int(value[14:16]), int(value[17:19])
     if not (1 <= month <= 12 and 1 <= day <= _month_days(year, month)):
         return None
     if hour > 23 or minute > 59 or second > 59:
@@ -65,6 +64,15 @@ def parse(value: str) -> int | None:
     instant = days * MS_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + ms - offset
     # An offset can carry 0000-01-01 / 9999-12-31 out of the years a UTC timestamp can be written in.
     return instant if MIN_MS <= instant <= MAX_MS else None
+
+
+def parse(value: str) -> int | None:
+    """Milliseconds since the epoch, or None if ``value`` is not an RFC 3339 date-time.
+
+    Fractions beyond milliseconds are truncated (DESIGN decision 17). Memoised: validation and
+    the store both parse each timestamp of a request.
+    """
+    return _parse(value) if isinstance(value, str) else None
 
 
 def _month_days(year: int, month: int) -> int:

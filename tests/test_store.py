@@ -245,3 +245,15 @@ def test_overview_counts(store):
     assert o["recentActivity"]["lastDataIngestion"] == "2024-01-15T10:00:00Z"
     assert o["recentActivity"]["lastAlertTriggered"] is None
     assert o["recentActivity"]["dataPointsLast24h"] == 1
+
+
+def test_metadata_sharing_keeps_types_apart(store):
+    b = store.create_bucket("b", None)
+    src = _source(store, b)
+    metas = [{"a": 1}, {"a": True}, {"a": 1.0}, {"a": "1"}, {"a": [1]}, {"a": 1}]
+    store.ingest(b, [dict(_pt(src, f"2024-01-15T10:00:0{i}Z"), metadata=m) for i, m in enumerate(metas)],
+                 ["body", "dataPoints"])
+    rows = store.query(b, None, None, None, 10, 0, None, None).rows
+    got = [r["metadata"] for r in rows]
+    assert got == metas and [type(m["a"]) for m in got] == [type(m["a"]) for m in metas]
+    assert len(src.series.meta_table) == 5
