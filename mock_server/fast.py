@@ -20,6 +20,7 @@ that changes them breaks loudly.
 from __future__ import annotations
 
 import inspect
+import json
 import urllib.parse
 
 import orjson
@@ -31,6 +32,8 @@ from connexion.middleware.abstract import RoutedMiddleware
 from connexion.middleware.request_validation import RequestValidationAPI, RequestValidationOperation
 from connexion.security import ApiKeySecurityHandler
 from connexion.spec import Specification
+
+from .validation import loads_json
 
 
 class LeanOperation(AsyncOperation):
@@ -59,9 +62,12 @@ class LeanOperation(AsyncOperation):
                 elif default is not None:
                     kwargs[name] = default
         if self._wants_body:
-            kwargs["body"] = orjson.loads(await _read(receive))   # validated upstream: well-formed JSON
+            kwargs["body"] = loads_json(await _read(receive))   # validated upstream: well-formed JSON
         body, status, headers = await self._handler(**kwargs)
-        payload = orjson.dumps(body)
+        try:
+            payload = orjson.dumps(body)
+        except TypeError:                 # integers beyond 64 bits (a huge offset, a huge value)
+            payload = json.dumps(body).encode()
         raw_headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]
         raw_headers.append((b"content-length", str(len(payload)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})

@@ -211,15 +211,11 @@ class DakkioJSONBodyValidator(JSONRequestBodyValidator):
         if not raw.strip():
             return None
         try:
-            text = raw.decode("utf-8")
+            raw.decode("utf-8")   # a clear message for non-UTF-8 before JSON parsing
         except UnicodeDecodeError:
             raise MalformedBody("Request body is not valid UTF-8") from None
         try:
-            return orjson.loads(raw)      # rejects NaN/Infinity like JSON does
-        except orjson.JSONDecodeError:
-            pass                          # integers beyond 64 bits, deep nesting: the stdlib decides
-        try:
-            return json.loads(text, parse_constant=_reject_constant)
+            return loads_json(raw)
         except (ValueError, RecursionError):
             raise MalformedBody("Request body is not valid JSON") from None
 
@@ -228,6 +224,15 @@ class DakkioJSONBodyValidator(JSONRequestBodyValidator):
             raise RequestInvalid(INVALID_PARAMS, [{"path": ["body"], "message": "Expected object, received null"}])
         raise_for(compiled(self._schema).iter_errors(body), "body")
         return body
+
+
+def loads_json(raw: bytes):
+    """orjson where it can (NaN/Infinity rejected, as JSON wants); the stdlib for what orjson cannot
+    represent (integers beyond 64 bits, very deep nesting). Raises ValueError on malformed JSON."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
 
 
 def _reject_constant(name):
