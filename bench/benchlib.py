@@ -150,16 +150,68 @@ def _ms(text: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)] if m else float("nan")
 
 
+_HZ = os.sysconf("SC_CLK_TCK")
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, steal) clock ticks of all CPUs since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = v
+    return user + nice + system + irq + softirq, steal
+
+
+def process_ticks(pid: int) -> int:
+    """utime + stime of a process (all its threads), in clock ticks; 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+class OtherLoad:
+    """CPU used by processes other than ours (and host steal) during a measurement, in CPUs.
+
+    Busy time of the whole machine minus the server's, this process's and its waited-for
+    children's (wrk). Other work on a 2-CPU box skews every figure, so it is reported.
+    """
+
+    def __init__(self, server_pid: int | None = None):
+        self.server_pid = server_pid
+
+    def __enter__(self):
+        self.t = time.perf_counter()
+        self.busy, self.steal = machine_ticks()
+        self.server = process_ticks(self.server_pid) if self.server_pid else 0
+        tm = os.times()
+        self.own = tm.user + tm.system + tm.children_user + tm.children_system
+        return self
+
+    def __exit__(self, *exc):
+        wall = time.perf_counter() - self.t
+        busy, steal = machine_ticks()
+        server = process_ticks(self.server_pid) if self.server_pid else 0
+        tm = os.times()
+        own = tm.user + tm.system + tm.children_user + tm.children_system
+        ours = (server - self.server) / _HZ + (own - self.own)
+        self.other_cpus = max(0.0, ((busy - self.busy) / _HZ - ours) / wall) if wall > 0 else 0.0
+        self.steal_cpus = (steal - self.steal) / _HZ / wall if wall > 0 else 0.0
+        return False
+
+
 def run_wrk(url: str, seconds: float, connections: int = 32, headers: dict | None = None,
-            script: str | None = None, env: dict | None = None) -> dict:
+            script: str | None = None, env: dict | None = None, server_pid: int | None = None) -> dict:
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "5s"]
     for k, v in (headers or {}).items():
         cmd += ["-H", f"{k}: {v}"]
     if script:
         cmd += ["-s", script]
     cmd.append(url)
-    done = subprocess.run(pinned(cmd, LOAD_CPU), capture_output=True, text=True, timeout=seconds + 30,
-                          env={**os.environ, **(env or {})})
+    with OtherLoad(server_pid) as load:
+        done = subprocess.run(pinned(cmd, LOAD_CPU), capture_output=True, text=True, timeout=seconds + 30,
+                              env={**os.environ, **(env or {})})
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
     out = done.stdout
@@ -176,6 +228,8 @@ def run_wrk(url: str, seconds: float, connections: int = 32, headers: dict | Non
         "socket_errors": sum(int(x) for x in sock.groups()) if sock else 0,
         "p50_ms": _ms(p50.group(1)) if p50 else float("nan"),
         "p99_ms": _ms(p99.group(1)) if p99 else float("nan"),
+        "other_cpus": load.other_cpus,
+        "steal_cpus": load.steal_cpus,
         "raw": out,
     }
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import cProfile
 import io
+import itertools
 import json
 import os
 import pstats
@@ -61,23 +62,26 @@ async def call(app, method: str, path: str, headers: dict, body: bytes = b"") ->
     return status
 
 
+_blocks = itertools.count(1000)
+
+
 def requests_for() -> dict:
+    """label -> (method, path, headers, body factory); every batch gets fresh, distinct timestamps."""
     post_headers = {"X-API-Key": B.WRITE_KEY, "Content-Type": "application/json"}
+    post_body = POST_BODY.encode()
     return {
-        "GET": ("GET", GET_PATH, {"X-API-Key": B.ADMIN_KEY}, lambda i: b""),
-        "POST": ("POST", POST_PATH, post_headers, lambda i: POST_BODY.encode()),
-        "batch1000": ("POST", "/api/data/batch", post_headers, lambda i: body_for(1000 + i)),
+        "GET": ("GET", GET_PATH, {"X-API-Key": B.ADMIN_KEY}, lambda: b""),
+        "POST": ("POST", POST_PATH, post_headers, lambda: post_body),
+        "batch1000": ("POST", "/api/data/batch", post_headers, lambda: body_for(next(_blocks))),
     }
 
 
 async def per_request_us(app, spec, n: int) -> tuple[float, set]:
+    """Best of 3 repeats of n requests (bodies built before timing)."""
     method, path, headers, body = spec
-    bodies = [body(i) for i in range(n)] if method == "POST" and n <= 50 else None
     best, statuses = float("inf"), set()
-    for rep in range(3):
-        payloads = bodies if bodies is not None else [body(0)] * n
-        if bodies is not None and rep:
-            payloads = [body(n * rep + i) for i in range(n)]  # fresh timestamps for batches
+    for _ in range(3):
+        payloads = [body() for _ in range(n)]
         t = time.perf_counter()
         for p in payloads:
             statuses.add(await call(app, method, path, headers, p))
@@ -85,44 +89,47 @@ async def per_request_us(app, spec, n: int) -> tuple[float, set]:
     return best, statuses
 
 
-STAGES = (
-    # (label, (file, function) of the outer frame, (file, function) of the inner frame it contains)
-    ("outer layers: CORS, Edge (journal, rate-limit headers), /__mock dispatch, Connexion "
-     "error/Swagger UI/routing middlewares",
-     ("starlette/middleware/cors.py", "__call__"), ("connexion/middleware/security.py", "__call__")),
-    ("security: apiKey check (x-apikeyInfoFunc)",
-     ("connexion/middleware/security.py", "__call__"), ("connexion/middleware/request_validation.py", "__call__")),
-    ("request validation: body read + JSON parse + jsonschema, path params",
-     ("connexion/middleware/request_validation.py", "__call__"), ("connexion/apps/asynchronous.py", "__call__")),
-    ("Connexion handler adapter: parameter/response decorators, inspect.signature",
-     ("connexion/apps/asynchronous.py", "__call__"), ("mock_server/handlers/", None)),
-    ("handler + Store", ("mock_server/handlers/", None), None),
+# Own time (not cumulative) by where the code lives: robust to however the layers are wired.
+CATEGORIES = (
+    ("mock: handlers, Store, engine, timeutil",
+     ("mock_server/handlers/", "mock_server/store.py", "mock_server/engine.py", "mock_server/timeutil.py",
+      "mock_server/errors.py")),
+    ("mock: Connexion hooks (validation.py, auth.py, fast.py, spec.py)",
+     ("mock_server/validation.py", "mock_server/auth.py", "mock_server/fast.py", "mock_server/spec.py")),
+    ("mock: outer layers (Edge in app.py, /__mock dispatch)", ("mock_server/app.py", "mock_server/control.py")),
+    ("schema validation libraries (jsonschema, jsonschema-rs, referencing)",
+     ("jsonschema", "referencing/", "rpds", "attr/", "jsonschema_rs")),
+    ("Connexion (routing, security, validation glue, handler adapter)", ("connexion/",)),
+    ("Starlette (routing, middleware, requests/responses)", ("starlette/",)),
+    ("werkzeug LocalProxy (connexion.context)", ("werkzeug/",)),
+    ("inspect (signature per request)", ("inspect.py",)),
+    ("JSON encode/decode (json, orjson)", ("json/", "orjson")),
+    ("other stdlib and builtins", ("",)),
 )
 
 
-def _cum(stats: pstats.Stats, where: tuple | None) -> float:
-    if where is None:
-        return 0.0
-    part, func = where
-    found = [ct for (fname, _line, fn), (_cc, _nc, _tt, ct, _c) in stats.stats.items()
-             if part in fname and (func is None or fn == func)]
-    return max(found, default=0.0)
+def category(fname: str, func: str) -> str:
+    where = f"{fname}:{func}"
+    return next(label for label, parts in CATEGORIES if any(p in where for p in parts))
 
 
 async def profile(app, spec, n: int, top: int) -> dict:
     method, path, headers, body = spec
-    payloads = [body(10_000 + i) for i in range(n)] if path.endswith("batch") else [body(0)] * n
+    payloads = [body() for _ in range(n)]
     prof = cProfile.Profile()
     prof.enable()
     for p in payloads:
         await call(app, method, path, headers, p)
     prof.disable()
     stats = pstats.Stats(prof, stream=io.StringIO())
-    total = _cum(stats, STAGES[0][1])
-    stages = []
-    for label, outer, inner in STAGES:
-        us = (_cum(stats, outer) - _cum(stats, inner)) / n * 1e6
-        stages.append({"stage": label, "us": us, "share": us / (total / n * 1e6) if total else 0.0})
+    total = sum(v[2] for v in stats.stats.values())
+    by_cat: dict[str, float] = {}
+    for (fname, _line, func), (_cc, _nc, tt, _ct, _c) in stats.stats.items():
+        label = category(fname, func)
+        by_cat[label] = by_cat.get(label, 0.0) + tt
+    stages = [{"stage": label, "us": by_cat[label] / n * 1e6, "share": by_cat[label] / total if total else 0.0}
+              for label, _ in CATEGORIES if by_cat.get(label)]
+    stages.sort(key=lambda st: -st["us"])
     rows = []
     for (fname, line, func), (_cc, ncalls, tt, ct, _callers) in stats.stats.items():
         short = fname.replace(str(B.ROOT) + "/", "")
@@ -166,7 +173,7 @@ def main() -> int:
         extra = f" = {1000 / (us / 1e6):,.0f} points/s" if key.endswith("batch1000") else f" = {1e6 / us:,.0f} req/s"
         print(f"in-process {key:<16} {us:10.1f} us/request{extra}  statuses {r['statuses'][key]}")
     for label, prof in r["profile"].items():
-        print(f"\ncProfile, mock {label}: {prof['total_us']:,.0f} us/request under the profiler, by stage:")
+        print(f"\ncProfile, mock {label}: {prof['total_us']:,.0f} us/request under the profiler; own time by code:")
         for st in prof["stages"]:
             print(f"  {st['share']:6.1%} {st['us']:12,.1f} us  {st['stage']}")
         print(f"  top {len(prof['top_own'])} functions by own time (us/request, calls/request):")

@@ -58,7 +58,12 @@ def machine(results: Path) -> list[tuple[str, str]]:
         except importlib.metadata.PackageNotFoundError:
             versions.append(f"{pkg} (not installed)")
     git = command_output(["git", "-C", str(B.ROOT), "log", "-1", "--format=%h %s"])
-    dirty = command_output(["git", "-C", str(B.ROOT), "status", "--porcelain", "--", "mock_server", "openapi"])
+    try:
+        dirty = subprocess.run(["git", "-C", str(B.ROOT), "status", "--porcelain", "--", "mock_server", "openapi"],
+                               capture_output=True, text=True, timeout=30).stdout.split("\n")
+        dirty = ", ".join(line[3:] for line in dirty if line.strip())
+    except (OSError, subprocess.TimeoutExpired):
+        dirty = ""
     load_start = (results / "loadavg_start.txt").read_text().strip() if (results / "loadavg_start.txt").exists() else "?"
     with open("/proc/loadavg") as f:
         load_end = f.read().strip()
@@ -73,9 +78,21 @@ def machine(results: Path) -> list[tuple[str, str]]:
         ("wrk", command_output(["wrk", "--version"]).split(" Copyright")[0]),
         ("Prism", command_output([B.PRISM, "--version"])),
         ("node", command_output(["node", "--version"])),
-        ("commit", git + (" (mock_server/ or openapi/ modified)" if dirty not in ("", "n/a") else "")),
+        ("code measured (at the end of the run)", git + (f" + uncommitted changes to {dirty}" if dirty else "")),
+        ("code at the start of the run", git_start(results)),
         ("load average before / after", f"{load_start} / {load_end}"),
     ]
+
+
+def git_start(results: Path) -> str:
+    try:
+        lines = (results / "git_start.txt").read_text().splitlines()
+    except OSError:
+        return "?"
+    if not lines:
+        return "?"
+    dirty = ", ".join(line[3:] for line in lines[1:] if line.strip())
+    return lines[0] + (f" + uncommitted changes to {dirty}" if dirty else "")
 
 
 def fmt(v, spec: str = ",.0f") -> str:
@@ -130,6 +147,29 @@ def main_rows(results: Path) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+STEP_OF_ROW = (("HTTP", "throughput"), ("Batch", "batch"), ("Engine", "engine"), ("Memory", "memory"),
+               ("Start-up", "startup"))
+
+
+def with_load(results: Path, rows: list[tuple]) -> tuple[list[tuple], list[str]]:
+    """Add the 'other load' column (CPUs used by other processes during the step) and warnings."""
+    out, warnings = [], []
+    for row in rows:
+        step = next(s for prefix, s in STEP_OF_ROW if row[0].startswith(prefix))
+        ld = load(results, f"{step}.load")
+        out.append((*row, f"{ld['other_cpus']:.2f}" if ld else "?"))
+    quiet = load(results, "quiet")
+    if quiet and not quiet["quiet"]:
+        warnings.append(f"the machine was not quiet at the start (other processes used {quiet['other_cpus']:.2f} "
+                        f"CPUs after waiting {quiet['waited_s']:.0f} s).")
+    for step in [*dict.fromkeys(s for _, s in STEP_OF_ROW), "inproc"]:
+        ld = load(results, f"{step}.load")
+        if ld and ld["other_cpus"] > 0.15:
+            warnings.append(f"{step}: other processes used {ld['other_cpus']:.2f} CPUs on average "
+                            f"(steal {ld['steal_cpus']:.2f}); its figures are depressed and noisy.")
+    return out, warnings
+
+
 def table(rows, headers) -> list[str]:
     widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     line = lambda r: "| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) + " |"  # noqa: E731
@@ -151,9 +191,16 @@ def details(results: Path) -> list[str]:
             for ep, s in by_ep.items():
                 rows.append((name, ep, fmt(s["rps"]), ", ".join(fmt(x) for x in s["rps_runs"]),
                              f"{s['p50_ms']:.2f}", f"{s['p99_ms']:.2f}", fmt(s["requests"]), s["non2xx"],
-                             s["socket_errors"], s["status"]))
+                             s["socket_errors"], s["status"], f"{s['other_cpus']:.2f} / {s['steal_cpus']:.2f}"))
         out += [""] + table(rows, ("server", "request", "median req/s", "runs", "p50 ms", "p99 ms", "requests",
-                                   "non-2xx", "socket errors", "curl status"))
+                                   "non-2xx", "socket errors", "curl status", "other load / steal (CPUs)"))
+        out += ["", "Ratios round by round (same round, adjacent in time): " + "; ".join(
+            f"{ep} mock/Prism " + ", ".join(f"{x:.2f}" for x in r["mock/prism_by_round"])
+            + ", mock/bare " + ", ".join(f"{x:.2f}" for x in r["mock/bare_by_round"])
+            for ep, r in http["ratios"].items()) + ".",
+            "", "'other load' is CPU time used by processes other than the server and wrk during each run "
+            "(machine busy time minus theirs), median over rounds; on a 2-CPU machine anything above ~0.1 "
+            "means the figures are depressed and noisy."]
     batch = load(results, "batch")
     if batch:
         out += ["", "## Batch ingest", "",
@@ -202,9 +249,10 @@ def details(results: Path) -> list[str]:
                  else f"{1e9 / v:,.0f} points/s") for k, v in ip["us_per_request"].items()]
         out += table(rows, ("app and request", "us/request", "equivalent"))
         for label, prof in ip["profile"].items():
-            out += ["", f"cProfile of the mock, {label} ({prof['total_us']:,.0f} us/request under the profiler):", ""]
+            out += ["", f"cProfile of the mock, {label} ({prof['total_us']:,.0f} us/request under the profiler, "
+                        "which inflates call-heavy code); own time by where the code lives:", ""]
             out += table([(f"{s['share']:.1%}", f"{s['us']:,.1f}", s["stage"]) for s in prof["stages"]],
-                         ("share", "us", "stage"))
+                         ("share", "us", "code"))
             out += ["", "Top functions by own time:", ""]
             out += table([(f"{r['own_us']:,.1f}", f"{r['calls_per_request']:.1f}", f"`{r['function']}`")
                           for r in prof["top_own"]], ("own us", "calls", "function"))
@@ -214,12 +262,14 @@ def details(results: Path) -> list[str]:
 def main() -> int:
     results = Path(sys.argv[1])
     out_path = Path(sys.argv[sys.argv.index("--out") + 1]) if "--out" in sys.argv else B.BENCH / "RESULTS.md"
-    rows = main_rows(results)
-    main_table = table(rows, ("benchmark", "result", "target", "verdict"))
-    print("\n".join(main_table))
+    rows, warnings = with_load(results, main_rows(results))
+    main_table = table(rows, ("benchmark", "result", "target", "verdict", "other load (CPUs)"))
+    notes = [f"- Warning: {w}" for w in warnings]
+    print("\n".join(main_table + [""] + notes))
     doc = ["# dakkio-mock benchmark results", "",
-           "Written by `bench/run` (do not edit by hand). Loopback only; servers pinned to CPU0, load to CPU1.", "",
-           *main_table, "", "## Machine", ""]
+           "Written by `bench/run` (do not edit by hand). Loopback only; servers pinned to CPU0, load to CPU1. "
+           "'other load' = CPU used by processes other than the benchmark's own during that step.", "",
+           *main_table, "", *notes, "", "## Machine", ""]
     doc += [f"- {k}: {v}" for k, v in machine(results)]
     doc += details(results)
     out_path.write_text("\n".join(doc) + "\n")

@@ -64,9 +64,10 @@ def check(server: B.Server) -> dict:
 
 def measure(server: B.Server, endpoint: str, seconds: float) -> dict:
     if endpoint == "GET":
-        return B.run_wrk(server.base + GET_PATH, seconds, CONNECTIONS, headers={"X-API-Key": B.ADMIN_KEY})
+        return B.run_wrk(server.base + GET_PATH, seconds, CONNECTIONS, headers={"X-API-Key": B.ADMIN_KEY},
+                         server_pid=server.proc.pid)
     return B.run_wrk(server.base + POST_PATH, seconds, CONNECTIONS, script=LUA,
-                     env={"WRK_BODY": POST_BODY, "WRK_API_KEY": B.WRITE_KEY})
+                     env={"WRK_BODY": POST_BODY, "WRK_API_KEY": B.WRITE_KEY}, server_pid=server.proc.pid)
 
 
 def main() -> int:
@@ -89,14 +90,17 @@ def main() -> int:
             for ep in ("GET", "POST"):
                 measure(server, ep, WARMUP)
         for r in range(ROUNDS):
+            # Alternate the order (ABC, CBA, ...) so a drift in machine speed does not favour one server.
+            order = list(servers.items()) if r % 2 == 0 else list(reversed(servers.items()))
             for ep in ("GET", "POST"):
-                for name, server in servers.items():
+                for name, server in order:
                     res = measure(server, ep, SECONDS)
                     res.pop("raw")
                     runs[name][ep].append(res)
                     print(f"round {r + 1}/{ROUNDS} {name:<5} {ep:<4} {res['rps']:>10,.0f} req/s  "
                           f"p50 {res['p50_ms']:.2f} ms  p99 {res['p99_ms']:.2f} ms  "
-                          f"non-2xx {res['non2xx']}  socket errors {res['socket_errors']}", flush=True)
+                          f"non-2xx {res['non2xx']}  socket errors {res['socket_errors']}  "
+                          f"other load {res['other_cpus']:.2f} CPUs  steal {res['steal_cpus']:.2f}", flush=True)
     finally:
         B.stop_all()
     summary = {}
@@ -111,11 +115,18 @@ def main() -> int:
                 "socket_errors": sum(x["socket_errors"] for x in rs),
                 "p50_ms": B.median([x["p50_ms"] for x in rs]),
                 "p99_ms": B.median([x["p99_ms"] for x in rs]),
+                "other_cpus": B.median([x["other_cpus"] for x in rs]),
+                "steal_cpus": B.median([x["steal_cpus"] for x in rs]),
                 "status": results["status_check"][name][ep],
             }
     results["summary"] = summary
+    # Ratio of the medians (the verdict), and the same ratio round by round (a noise check).
     results["ratios"] = {ep: {"mock/prism": summary["mock"][ep]["rps"] / summary["prism"][ep]["rps"],
-                              "mock/bare": summary["mock"][ep]["rps"] / summary["bare"][ep]["rps"]}
+                              "mock/bare": summary["mock"][ep]["rps"] / summary["bare"][ep]["rps"],
+                              "mock/prism_by_round": [m["rps"] / p["rps"] for m, p in
+                                                      zip(runs["mock"][ep], runs["prism"][ep], strict=True)],
+                              "mock/bare_by_round": [m["rps"] / b["rps"] for m, b in
+                                                     zip(runs["mock"][ep], runs["bare"][ep], strict=True)]}
                          for ep in ("GET", "POST")}
     print()
     print(f"{'server':<6} {'endpoint':<9} {'median req/s':>13} {'runs':<28} {'non-2xx':>8} {'status':>6}")
@@ -124,7 +135,10 @@ def main() -> int:
             runs_txt = ", ".join(f"{x:,.0f}" for x in s["rps_runs"])
             print(f"{name:<6} {ep:<9} {s['rps']:>13,.0f} {runs_txt:<28} {s['non2xx']:>8} {s['status']:>6}")
     for ep, r in results["ratios"].items():
-        print(f"{ep}: mock/Prism {r['mock/prism']:.2f}x   mock/bare {r['mock/bare']:.2f}x")
+        by_round = ", ".join(f"{a:.2f}/{b:.2f}" for a, b in zip(r["mock/prism_by_round"], r["mock/bare_by_round"],
+                                                               strict=True))
+        print(f"{ep}: mock/Prism {r['mock/prism']:.2f}x   mock/bare {r['mock/bare']:.2f}x   "
+              f"(per round, Prism/bare: {by_round})")
     B.write_json(out_path, results)
     return 0
 

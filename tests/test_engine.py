@@ -8,7 +8,8 @@ edges, duplicate timestamps, points ingested out of order in several batches, se
 sources per bucket, numeric/boolean/string values, missing fields and inclusive time
 windows.
 
-Known bugs are pinned by ``xfail(strict=True)`` tests at the end of the file.
+The last section holds regression tests for the bugs these tests found (they were first
+pinned with ``xfail(strict=True)``; fixed in commit a42c613).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mock_server import engine, timeutil
@@ -53,7 +54,6 @@ def to_dt(ms: int) -> datetime:
 MIN_MS = to_ms(datetime(1, 1, 1, tzinfo=UTC))                          # datetime's first instant
 MAX_MS = to_ms(datetime(9999, 12, 31, 23, 59, 59, 999_000, tzinfo=UTC))
 YEAR0_MS = MIN_MS - 366 * DAY                                           # 0000-01-01 (year 0 is leap)
-YEAR0_MARCH_MS = YEAR0_MS + 60 * DAY                                    # 0000-03-01
 NOW = to_ms(datetime(2024, 6, 15, 12, 34, 56, 789_000, tzinfo=UTC))
 
 
@@ -329,11 +329,12 @@ def scenarios(draw, values=VALUES, max_points=40) -> Scenario:
     flags = draw(st.lists(st.booleans(), min_size=1, max_size=3))
     base = draw(st.sampled_from(ANCHORS))
     pool = draw(st.lists(near(base), min_size=1, max_size=12))   # a small pool: duplicates are common
+    size = draw(st.integers(0, max_points))
     items = draw(st.lists(
         st.builds(lambda src, ts, off, extra, lower, v: Ingest(src, ts, render(ts, off, extra, lower), v),
                   st.integers(0, len(flags) - 1), st.sampled_from(pool), st.sampled_from(OFFSETS),
                   st.sampled_from(["", "", "9", "123456"]), st.booleans(), values),
-        max_size=max_points))
+        min_size=size, max_size=size))
     order = draw(st.permutations(range(len(items))))                # out of order
     cuts = sorted(draw(st.lists(st.integers(0, len(items)), max_size=3)))
     edges = [0, *cuts, len(items)]
@@ -377,9 +378,12 @@ def test_interval_edges(stamp, group_by, start):
 
 # ---------------------------------------------------------------- aggregation
 
+SMALL_OFFSETS = st.integers(0, 4) | st.integers(0, 45)
+
+
 @pytest.mark.parametrize("group_by", GROUP_BYS)
 @pytest.mark.parametrize("aggregation", AGGREGATIONS)
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(scenario=scenarios())
 def test_aggregation_matches_reference(aggregation, group_by, scenario):
     w = scenario.world()
@@ -394,9 +398,9 @@ def test_aggregation_matches_reference(aggregation, group_by, scenario):
     assert direct.rows == [(r["start_ms"], r["dataSourceId"], r["count"]) for r in want.rows]
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(scenario=scenarios(), aggregation=st.sampled_from(AGGREGATIONS), group_by=st.sampled_from(GROUP_BYS),
-       limit=st.integers(1, 6), offset=st.integers(0, 45))
+       limit=st.integers(1, 6), offset=SMALL_OFFSETS)
 def test_aggregated_rows_page_exactly(scenario, aggregation, group_by, limit, offset):
     w = scenario.world()
     got = w.query(scenario.source, scenario.start, scenario.end, limit, offset, aggregation, group_by)
@@ -468,8 +472,8 @@ def test_aggregates_by_hand():
 
 # ---------------------------------------------------------------- raw points
 
-@settings(max_examples=150, deadline=None)
-@given(scenario=scenarios(values=RAW_VALUES), limit=st.integers(1, 50), offset=st.integers(0, 45))
+@settings(max_examples=100, deadline=None)
+@given(scenario=scenarios(values=RAW_VALUES), limit=st.integers(1, 12), offset=SMALL_OFFSETS)
 def test_raw_points_oldest_first_ties_by_insertion_and_paged(scenario, limit, offset):
     w = scenario.world()
     got = w.query(scenario.source, scenario.start, scenario.end, limit, offset)
@@ -477,6 +481,7 @@ def test_raw_points_oldest_first_ties_by_insertion_and_paged(scenario, limit, of
     assert (got.total, got.downsampling_applied, got.aggregation, got.group_by) == (want.total, False, None, None)
     assert_raw_rows(got.rows, want.rows, w.bucket.id)
     everything = w.query(scenario.source, scenario.start, scenario.end, ALL, 0).rows
+    assert_raw_rows(everything, w.expect(scenario.source, scenario.start, scenario.end, ALL, 0).rows, w.bucket.id)
     assert len({r["_id"] for r in everything}) == len(everything)
 
 
@@ -494,6 +499,17 @@ def test_raw_ties_keep_insertion_order_across_sources_and_batches():
     assert [r["values"]["n"] for r in rows] == [4, 1, 2, 3, 0]
     assert [r["values"]["n"] for r in w.query(None, None, None, 2, 2).rows] == [2, 3]
     assert [r["values"]["n"] for r in w.query(1, None, None, ALL, 0).rows] == [1, 3, 0]
+
+
+@pytest.mark.parametrize("text", ["0000-01-01T00:00:00Z", "0000-02-29T23:59:59.5Z", "0001-01-01T00:00:00.001Z",
+                                  "1969-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"])
+def test_raw_timestamps_at_the_ends_of_the_calendar(text):
+    w = World([False, False])
+    ms = timeutil.parse(text)
+    w.ingest([Ingest(0, ms, text, {"a": 1}), Ingest(1, ms, text, {"a": 2})])
+    rows = w.query(None, ms, ms, ALL, 0).rows
+    assert [(r["timestamp"], r["values"]) for r in rows] == [(ref_format(ms), {"a": 1}), (ref_format(ms), {"a": 2})]
+    assert [r["timestamp"] for r in w.query(1, None, None, ALL, 0).rows] == [ref_format(ms)]
 
 
 # ---------------------------------------------------------------- auto-downsampling (decision 9)
@@ -631,7 +647,7 @@ def analytics_scenarios(draw):
     return period, flags, [items[i] for i in order]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(analytics_scenarios())
 def test_bucket_analytics_match_reference(case):
     period, flags, items = case
@@ -668,12 +684,24 @@ def test_bucket_analytics_match_reference(case):
             assert math.isclose(stats["avgValues"][name], v, rel_tol=1e-9, abs_tol=1e-9)
 
 
+@pytest.mark.parametrize(("period", "points", "per_day"), [
+    ("30d", 15, 1), ("30d", 75, 3), ("90d", 45, 1), ("90d", 44, 0), ("7d", 10, 1), ("24h", 3, 3),
+])
+def test_avg_points_per_day_rounds_half_up(period, points, per_day):
+    w = World([True])
+    since = NOW - PERIOD_DAYS[period] * DAY
+    w.ingest([Ingest(0, since + i, timeutil.format(since + i), {"a": i}) for i in range(points)]
+             + [Ingest(0, since - 1, timeutil.format(since - 1), {"a": 0})])   # just outside the period
+    summary = w.store.bucket_analytics(w.bucket, period)["summary"]
+    assert (summary["dataPointsInPeriod"], summary["avgDataPointsPerDay"]) == (points, per_day)
+
+
 # ---------------------------------------------------------------- timeutil (decision 17)
 
-@settings(max_examples=400, deadline=None)
-@given(st.integers(YEAR0_MARCH_MS, MAX_MS) | st.sampled_from(ANCHORS).flatmap(near))
+@settings(max_examples=300, deadline=None)
+@given(st.integers(YEAR0_MS, MAX_MS) | st.integers(YEAR0_MS, YEAR0_MS + 400 * DAY)
+       | st.sampled_from(ANCHORS).flatmap(near))
 def test_format_matches_datetime_and_round_trips(ms):
-    """0000-01-01..0000-02-28 are left out here: see test_year_zero_january_february_round_trip."""
     text = timeutil.format(ms)
     assert OUTPUT_RE.match(text) and not text.endswith(".000Z")
     assert text == ref_format(ms)
@@ -718,25 +746,39 @@ def _expected_ms(parts, frac, offset) -> int | None:
     return to_ms(local) - (SHIFT_400_YEARS if year < 400 else 0)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(rfc3339(valid=True))
 def test_parse_matches_datetime(case):
     text, parts, frac, offset, _ = case
     expected = _expected_ms(parts, frac, offset)
     assert expected is not None
-    assume(YEAR0_MS <= expected <= MAX_MS)    # instants outside 0000-9999: see the xfail test below
+    if not YEAR0_MS <= expected <= MAX_MS:    # an offset carried it out of 0000-9999: rejected
+        assert timeutil.parse(text) is None
+        return
     assert timeutil.parse(text) == expected
-    if expected >= YEAR0_MARCH_MS:            # 0000-01-01..0000-02-28: see the xfail test below
-        assert timeutil.format(timeutil.parse(text)) == ref_format(expected)
+    assert timeutil.format(timeutil.parse(text)) == ref_format(expected)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(rfc3339(valid=False))
 def test_parse_rejects_exactly_what_datetime_rejects(case):
     text, parts, frac, offset, offset_ok = case
     expected = _expected_ms(parts, frac, offset) if offset_ok else None
-    assume(expected is None or YEAR0_MS <= expected <= MAX_MS)
+    if expected is not None and not YEAR0_MS <= expected <= MAX_MS:
+        expected = None
     assert timeutil.parse(text) == expected
+
+
+@pytest.mark.parametrize(("text", "valid"), [
+    ("1900-02-29T00:00:00Z", False), ("2100-02-29T00:00:00Z", False), ("2023-02-29T00:00:00Z", False),
+    ("2000-02-29T00:00:00Z", True), ("2024-02-29T00:00:00Z", True), ("0000-02-29T00:00:00Z", True),
+    ("2024-04-31T00:00:00Z", False), ("2024-13-01T00:00:00Z", False), ("2024-00-01T00:00:00Z", False),
+    ("2024-12-31T24:00:00Z", False), ("2024-01-01T00:00:60Z", False), ("2024-01-01T23:59:59Z", True),
+    ("2024-01-01T00:00:00+24:00", False), ("2024-01-01T00:00:00-00:60", False),
+    ("2024-01-01T00:00:00-23:59", True), ("2024-01-01 00:00:00Z", False), ("2024-01-01T00:00:00", False),
+])
+def test_calendar_edges(text, valid):
+    assert (timeutil.parse(text) is not None) is valid
 
 
 @pytest.mark.parametrize(("text", "ms_part", "out"), [
@@ -752,49 +794,46 @@ def test_fractions_truncate_to_milliseconds(text, ms_part, out):
     assert timeutil.format(ms) == out
 
 
-# ---------------------------------------------------------------- known bugs (do not fix here)
+# ---------------------------------------------------------------- regressions (bugs found by this file)
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG timeutil.civil_from_days: `era = (z if z >= 0 else z - 146096) // 146097` copies Hinnant's "
-    "C idiom for truncating division, but Python's // already floors, so for 0000-01-01..0000-02-28 "
-    "(shifted day numbers -60..-2) the era is one too small and format() writes the date one day late: "
-    "format(parse('0000-01-01T00:00:00Z')) == '0000-01-02T00:00:00Z'. Fix: era = z // 146097."))
 @pytest.mark.parametrize("text", ["0000-01-01T00:00:00Z", "0000-01-31T12:00:00.250Z", "0000-02-28T23:59:59Z"])
 def test_year_zero_january_february_round_trip(text):
+    """Was: civil_from_days kept Hinnant's C correction for truncating division although Python's //
+    floors, so 0000-01-01..0000-02-28 were written one day late ('0000-01-01T00:00:00Z' ->
+    '0000-01-02T00:00:00Z')."""
     assert timeutil.format(timeutil.parse(text)) == text
+    assert all(timeutil.civil_from_days(timeutil.days_from_civil(0, m, d)) == (0, m, d)
+               for m in (1, 2) for d in range(1, 29))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG timeutil: parse() accepts local times in 0000/9999 whose UTC instant lies outside 0000-9999 "
-    "(the offset carries it over) and format() then writes something that is not YYYY-MM-DDTHH:MM:SSZ or "
-    "not the same instant: '9999-12-31T23:59:59-01:00' -> '10000-01-01T00:59:59Z' (reachable over HTTP: "
-    "rfc3339-validator accepts the input and POST /api/data echoes the bad timestamp); "
-    "'0000-01-01T00:30:00+01:00' -> '0000-01-01T23:30:00Z' (a different instant). Either parse must "
-    "reject such inputs or format must represent them."))
-@pytest.mark.parametrize("text", ["9999-12-31T23:59:59-01:00", "0000-01-01T00:30:00+01:00"])
-def test_instants_outside_years_0000_9999(text):
-    ms = timeutil.parse(text)
-    assert ms is None or (OUTPUT_RE.match(timeutil.format(ms)) and timeutil.parse(timeutil.format(ms)) == ms)
+@pytest.mark.parametrize(("text", "ms"), [
+    ("9999-12-31T23:59:59-01:00", None),                  # was written '10000-01-01T00:59:59Z'
+    ("0000-01-01T00:30:00+01:00", None),                  # was written '0000-01-01T23:30:00Z'
+    ("0000-01-01T00:00:00Z", YEAR0_MS),
+    ("0000-01-01T00:00:00-00:01", YEAR0_MS + MINUTE),
+    ("9999-12-31T23:59:59.999Z", MAX_MS),
+    ("9999-12-31T23:59:59.999+00:01", MAX_MS - MINUTE),
+])
+def test_instants_outside_years_0000_9999_are_rejected(text, ms):
+    """Was: an offset carried a 0000/9999 local time out of the years a UTC timestamp can be written in,
+    and format() then wrote a non-RFC 3339 year or another instant. parse() now rejects such input."""
+    assert timeutil.parse(text) == ms
+    if ms is not None:
+        assert OUTPUT_RE.match(timeutil.format(ms)) and timeutil.parse(timeutil.format(ms)) == ms
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (minor) timeutil.parse accepts text that is not RFC 3339: `$` also matches before a final "
-    "newline and `\\d` matches any Unicode digit (the regex lacks re.ASCII and uses $ instead of \\Z). "
-    "The trailing newline also passes rfc3339-validator, so it is reachable over HTTP; full-width digits "
-    "are stopped there."))
-@pytest.mark.parametrize("text", ["2024-01-01T00:00:00Z\n", "\uff12\uff10\uff12\uff14-01-01T00:00:00Z"])
+@pytest.mark.parametrize("text", ["2024-01-01T00:00:00Z\n", "\uff12\uff10\uff12\uff14-01-01T00:00:00Z",
+                                  "2024-01-01T00:00:00.\u0661Z", " 2024-01-01T00:00:00Z"])
 def test_parse_rejects_what_is_not_rfc3339(text):
+    """Was: `$` matched before a final newline and `\\d` matched any Unicode digit."""
     assert timeutil.parse(text) is None
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError, reason=(
-    "BUG engine.Series.point_values: an integer value beyond float range (valid JSON, e.g. 1 followed by "
-    "400 zeros) is stored as inf with is_int set, and point_values calls int(inf) before the exact value "
-    "kept in Series.other can replace it: every raw query returning that point raises OverflowError "
-    "(HTTP 500 on POST /api/data/query; the ingest itself is a 201). Aggregates are fine (null)."))
 def test_raw_query_returns_integers_beyond_float_range():
+    """Was: point_values called int(inf) for an integer beyond float range (valid JSON): OverflowError,
+    a 500 on every raw query returning the point."""
     w = World([False])
-    w.store.ingest(w.bucket, [{"dataSourceId": w.sources[0].id, "timestamp": "2024-01-01T00:00:00Z",
-                               "values": {"a": 10**400}}], ["body"])
-    assert w.query(None, None, None, ALL, 0, "max", "day").rows[0]["values"] == {"a": None}
-    assert w.query(None, None, None, ALL, 0).rows[0]["values"] == {"a": 10**400}
+    w.ingest([Ingest(0, T0, "2024-01-01T00:00:00Z", {"a": 10**400, "b": -(10**400), "c": 2**70 + 1})])
+    assert w.query(None, None, None, ALL, 0, "max", "day").rows[0]["values"] == {"a": None, "b": None, "c": 2.0**70}
+    [row] = w.query(None, None, None, ALL, 0).rows
+    assert typed(row["values"]) == typed({"a": 10**400, "b": -(10**400), "c": 2**70 + 1})

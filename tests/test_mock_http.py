@@ -491,3 +491,9 @@ def test_integers_beyond_64_bits_are_echoed_not_500(client):
         "bucketId": HOME, "dataSourceId": TEMP_SOURCE, "filters": {"startTime": "2024-01-15T10:30:00Z",
                                                                    "endTime": "2024-01-15T10:30:00Z", "offset": 0}})
     assert q.json()["data"][0]["values"] == {"counter": big}
+
+
+def test_numbers_that_overflow_a_double_are_rejected(client):
+    r = client.post("/api/data", headers={**h(HOME_WRITE), "content-type": "application/json"},
+                    content=json.dumps(point()).replace("22.5", "1e400").encode())
+    assert_error(r, 400, "Request body is not valid JSON")
