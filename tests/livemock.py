@@ -19,11 +19,14 @@ def free_port() -> int:
 
 
 class LiveMock:
-    def __init__(self, *args: str):
+    """``dakkio-mock ARGS`` on a free port; ``mutant=NAME`` serves that broken variant instead."""
+
+    def __init__(self, *args: str, mutant: str | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         exe = Path(sys.executable).with_name("dakkio-mock")
-        self.proc = subprocess.Popen([str(exe), "--port", str(self.port), *args], cwd=ROOT,
+        cmd = [sys.executable, "-m", "tests.mutants", mutant] if mutant else [str(exe)]
+        self.proc = subprocess.Popen([*cmd, "--port", str(self.port), *args], cwd=ROOT,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                      env=dict(os.environ, PYTHONUNBUFFERED="1"))
         deadline = time.monotonic() + 20

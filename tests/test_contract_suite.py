@@ -8,7 +8,7 @@ from pathlib import Path
 import requests
 
 from .conftest import ADMIN, ROOT
-from .livemock import LiveMock, free_port
+from .livemock import LiveMock
 
 BIN = Path(sys.executable).parent
 
@@ -47,20 +47,9 @@ def test_read_only_sends_no_writes():
 
 
 def test_lenient_turns_assumption_failures_into_warnings(tmp_path):
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "tests.mutants", "query-never-downsamples", "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    mock = LiveMock(mutant="query-never-downsamples")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                requests.get(url + "/__mock/health", timeout=1)
-                break
-            except requests.RequestException:
-                assert time.monotonic() < deadline, "mutant did not start"
-                time.sleep(0.05)
-        args = ["--base-url", url, "--admin-key", ADMIN, "--skip-schemathesis", "-k", "downsampling"]
+        args = ["--base-url", mock.url, "--admin-key", ADMIN, "--skip-schemathesis", "-k", "downsampling"]
         strict = _contract(*args)
         assert strict.returncode == 1 and "test_downsampling" in strict.stdout
         lenient = _contract(*args, "--lenient", "--report", str(tmp_path))
@@ -68,5 +57,4 @@ def test_lenient_turns_assumption_failures_into_warnings(tmp_path):
         assert "assumption check(s) failed and were reported as warnings" in lenient.stdout
         assert "| warn |" in (tmp_path / "conformance.md").read_text()
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        mock.stop()
