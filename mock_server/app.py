@@ -34,6 +34,7 @@ from .validation import VALIDATOR_MAP, RequestInvalid
 log = logging.getLogger("dakkio.mock")
 MAX_BODY = 5 * 1024 * 1024
 RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+_EDGE_HEADERS = {b"content-length", b"transfer-encoding", b"prefer"}
 
 
 class Mock:
@@ -157,7 +158,11 @@ class Edge:
                     message = {**message, "headers": headers}
             await send(message)
 
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        headers = {}
+        for k, v in scope.get("headers", ()):
+            k = k.lower()
+            if k in _EDGE_HEADERS:
+                headers[k.decode("latin-1")] = v.decode("latin-1")
         try:
             length = int(headers.get("content-length", "0") or 0)
         except ValueError:
@@ -190,11 +195,14 @@ class Edge:
     async def _prefer(self, scope, headers, send) -> bool:
         """Prism's response control: ``Prefer: code=404, example=NAME`` or ``?__code=&__example=``."""
         prefs = {}
+        if "prefer" not in headers and b"__" not in scope.get("query_string", b""):
+            return False
         for part in headers.get("prefer", "").split(","):
             if "=" in part:
                 k, v = part.split("=", 1)
                 prefs[k.strip().lower()] = v.strip().strip('"')
-        query = dict(urllib.parse.parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        raw_query = scope.get("query_string", b"")
+        query = dict(urllib.parse.parse_qsl(raw_query.decode("latin-1"))) if b"__" in raw_query else {}
         code = prefs.get("code") or query.get("__code")
         example = prefs.get("example") or query.get("__example")
         if not code and not example:

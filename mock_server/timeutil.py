@@ -84,7 +84,12 @@ def _month_days(year: int, month: int) -> int:
 
 def format(ms: int) -> str:  # noqa: A001 - the module's natural verb
     """``YYYY-MM-DDTHH:MM:SS[.mmm]Z`` (fraction only when non-zero)."""
-    days, rem = divmod(int(ms), MS_DAY)
+    return _format(int(ms))
+
+
+@functools.lru_cache(maxsize=8192)
+def _format(ms: int) -> str:
+    days, rem = divmod(ms, MS_DAY)
     y, mo, d = civil_from_days(days)
     secs, milli = divmod(rem, 1000)
     h, rest = divmod(secs, 3600)
