@@ -15,7 +15,6 @@ import orjson
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
 from connexion.json_schema import Draft4RequestValidator
-from connexion.lifecycle import ConnexionRequest
 from connexion.validators import (
     FormDataValidator,
     JSONRequestBodyValidator,
@@ -250,9 +249,9 @@ class DakkioParameterValidator(ParameterValidator):
     """Path IDs get their pinned top-level message; query values are strict (DESIGN decisions 13, 19, 23)."""
 
     def validate(self, scope):
-        request = ConnexionRequest(scope, uri_parser=self.uri_parser)
+        path_params = scope.get("path_params") or {}   # raw strings, set by Connexion's routing
         for param in self.parameters.get("path", []):
-            value = request.path_params.get(param["name"])
+            value = path_params.get(param["name"])
             if value is None or any(True for _ in compiled(param["schema"]).iter_errors(value)):
                 raise RequestInvalid(param.get("x-dakkio-invalid-message", INVALID_PARAMS))
         query = self.parameters.get("query", [])
