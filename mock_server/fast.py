@@ -33,7 +33,9 @@ from connexion.middleware.request_validation import RequestValidationAPI, Reques
 from connexion.security import ApiKeySecurityHandler
 from connexion.spec import Specification
 
-from .validation import loads_json
+from .validation import PARSED_BODY, loads_json
+
+_NOTHING = object()
 
 
 class LeanOperation(AsyncOperation):
@@ -62,7 +64,8 @@ class LeanOperation(AsyncOperation):
                 elif default is not None:
                     kwargs[name] = default
         if self._wants_body:
-            kwargs["body"] = loads_json(await _read(receive))   # validated upstream: well-formed JSON
+            parsed = scope["extensions"].pop(PARSED_BODY, _NOTHING)   # parsed once, by the validator
+            kwargs["body"] = loads_json(await _read(receive)) if parsed is _NOTHING else parsed
         body, status, headers = await self._handler(**kwargs)
         try:
             payload = orjson.dumps(body)

@@ -26,6 +26,7 @@ from jsonschema import Draft4Validator, FormatChecker
 from . import timeutil
 from .errors import INVALID_PARAMS
 
+PARSED_BODY = "dakkio_parsed_body"
 _ABSOLUTE_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f]+$")
 _INTEGER = re.compile(r"^-?[0-9]+$")
 _NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$")
@@ -214,9 +215,11 @@ class DakkioJSONBodyValidator(JSONRequestBodyValidator):
         except UnicodeDecodeError:
             raise MalformedBody("Request body is not valid UTF-8") from None
         try:
-            return loads_json(raw)
+            body = loads_json(raw)
         except (ValueError, RecursionError):
             raise MalformedBody("Request body is not valid JSON") from None
+        scope.setdefault("extensions", {})[PARSED_BODY] = body   # the lean adapter reuses it
+        return body
 
     def _validate(self, body):
         if body is None:
