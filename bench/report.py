@@ -272,7 +272,8 @@ def main() -> int:
            *main_table, "", *notes, "", "## Machine", ""]
     doc += [f"- {k}: {v}" for k, v in machine(results)]
     doc += details(results)
-    out_path.write_text("\n".join(doc) + "\n")
+    # Paths relative to the repository: the file is committed and read on other machines.
+    out_path.write_text("\n".join(doc).replace(str(B.ROOT) + "/", "") + "\n")
     print(f"\nwritten to {out_path}")
     return 0
 

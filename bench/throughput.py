@@ -1,6 +1,6 @@
 """HTTP throughput, side by side: dakkio-mock vs Prism 5 vs bare Starlette, same requests.
 
-Method (see /work/shared/reference/perf-notes.md): each server pinned to CPU0, ``wrk -t1 -c32``
+Method (see the perf notes in the shared reference folder): each server pinned to CPU0, ``wrk -t1 -c32``
 pinned to CPU1, loopback only, no access log, response validation off. Every (server, request)
 pair gets a warm-up, then the rounds are interleaved (GET and POST of each server in turn) and
 the median req/s over the rounds is reported. Status codes are checked with one request first.
