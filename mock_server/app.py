@@ -33,6 +33,7 @@ from .validation import VALIDATOR_MAP, RequestInvalid
 
 log = logging.getLogger("dakkio.mock")
 MAX_BODY = 5 * 1024 * 1024
+TOO_LARGE = "Request body exceeds the 5 MiB limit"
 RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 _EDGE_HEADERS = {b"content-length", b"transfer-encoding", b"prefer"}
 
@@ -130,7 +131,7 @@ def _last_resort(request, exc: Exception):
 
 class BodyTooLarge(ProblemException):
     def __init__(self):
-        super().__init__(status=413, title="Payload Too Large", detail="Request body exceeds the 5 MiB limit")
+        super().__init__(status=413, title="Payload Too Large", detail=TOO_LARGE)
 
 
 class Edge:
@@ -168,15 +169,13 @@ class Edge:
         except ValueError:
             length = 0
         if length > MAX_BODY:
-            await self._send_json(send_with_headers, 413, envelope("Payload Too Large",
-                                                                  "Request body exceeds the 5 MiB limit"))
+            await self._send_json(send_with_headers, 413, envelope("Payload Too Large", TOO_LARGE))
         elif not await self._prefer(scope, headers, send_with_headers):
             if "content-length" not in headers and "transfer-encoding" in headers:
                 # Connexion takes a body without Content-Length for no body at all: buffer chunked ones.
-                body = await _read_body(receive)
+                body = await fast.read_body(receive, MAX_BODY)
                 if body is None:
-                    await self._send_json(send_with_headers, 413, envelope(
-                        "Payload Too Large", "Request body exceeds the 5 MiB limit"))
+                    await self._send_json(send_with_headers, 413, envelope("Payload Too Large", TOO_LARGE))
                     return self._journal(scope, 413, None, started)
                 scope["headers"] = [*(kv for kv in scope["headers"] if kv[0].lower() != b"transfer-encoding"),
                                     (b"content-length", str(len(body)).encode())]
@@ -242,21 +241,6 @@ class Edge:
 def _operation_name(scope) -> str | None:
     resolved = (scope["extensions"].get("connexion_routing") or {}).get("operation_id")
     return resolved.rsplit(".", 1)[-1] if resolved else None
-
-
-async def _read_body(receive) -> bytes | None:
-    parts, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(parts)
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        parts.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(parts)
 
 
 def _replay(body: bytes, receive):

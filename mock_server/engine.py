@@ -167,18 +167,10 @@ class Series:
         return np.asarray(self.created_times, dtype=np.int64)[self.created.data[: self.n]]
 
     def point_values(self, i: int) -> dict:
-        out = {}
-        for name, col in self.num.items():
-            v = col.data[i]
-            if not np.isnan(v):
-                out[name] = int(v) if self.is_int[name].data[i] and math.isfinite(v) else float(v)
-        extra = self.other.get(int(self.seq.data[i]))
-        if extra:
-            out.update(extra)
-        return out
+        return self.values_range(i, i + 1)[0]
 
     def values_range(self, lo: int, hi: int) -> list[dict]:
-        """``point_values`` for points [lo, hi), column by column (what raw queries return)."""
+        """The values of points [lo, hi) as ingested (integers stay integers), column by column."""
         out = [{} for _ in range(hi - lo)]
         for name, col in self.num.items():
             vals = col.data[lo:hi]

@@ -65,7 +65,7 @@ class LeanOperation(AsyncOperation):
                     kwargs[name] = default
         if self._wants_body:
             parsed = scope["extensions"].pop(PARSED_BODY, _NOTHING)   # parsed once, by the validator
-            kwargs["body"] = loads_json(await _read(receive)) if parsed is _NOTHING else parsed
+            kwargs["body"] = loads_json(await read_body(receive)) if parsed is _NOTHING else parsed
         body, status, headers = await self._handler(**kwargs)
         try:
             payload = orjson.dumps(body)
@@ -77,11 +77,18 @@ class LeanOperation(AsyncOperation):
         await send({"type": "http.response.body", "body": payload})
 
 
-async def _read(receive) -> bytes:
-    parts = []
+async def read_body(receive, limit: int | None = None) -> bytes | None:
+    """The whole request body; None once it grows past ``limit`` bytes."""
+    parts, size = [], 0
     while True:
         message = await receive()
-        parts.append(message.get("body", b""))
+        if message["type"] != "http.request":
+            return b"".join(parts)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            return None
+        parts.append(chunk)
         if not message.get("more_body"):
             return b"".join(parts)
 

@@ -93,8 +93,10 @@ def dump(store: Store) -> dict:
         for s in store.sources_of(b.id):
             series = s.series
             series.ensure_sorted()
-            pts = [{"timestamp": timeutil.format(series.ts.data[i]), "values": series.point_values(i),
-                    "metadata": series.metadata(i)} for i in range(series.n)]
+            values = series.values_range(0, series.n)
+            stamps = timeutil.format_many(series.ts.data[: series.n])
+            pts = [{"timestamp": stamps[i], "values": values[i], "metadata": series.metadata(i)}
+                   for i in range(series.n)]
             sources.append({"_id": s.id, "name": s.name, "type": s.type, "description": s.description,
                             "schema": s.schema, "downsampling": s.downsampling, "points": pts})
         buckets.append({

@@ -186,7 +186,7 @@ class FastValidator:
 
             self.fast = jsonschema_rs.Draft4Validator(
                 _draft4(schema), validate_formats=True,
-                formats={"date-time": lambda v: timeutil.parse(v) is not None, "uri": lambda v: bool(_ABSOLUTE_URI.match(v))})
+                formats={"date-time": _is_datetime, "uri": _is_uri})
         except Exception:  # noqa: BLE001 - no jsonschema-rs, or a schema it cannot take: stay correct, be slower
             self.fast = None
 
