@@ -14,11 +14,13 @@ The query functions are pure over series snapshots and follow DESIGN decisions 9
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import orjson
 
 from . import timeutil
 
@@ -85,60 +87,85 @@ class Series:
                 col.grow(capacity, False)
         self.capacity = capacity
 
-    def _meta_index(self, metadata: dict) -> int:
-        try:
-            # flat metadata (the usual case): hashable; the type keeps 1, 1.0 and true apart
-            key = tuple((k, type(v), v) for k, v in metadata.items())
-            hash(key)
-        except TypeError:
-            key = json.dumps(metadata, sort_keys=True, separators=(",", ":"))
-        idx = self.meta_lookup.get(key)
-        if idx is None:
-            idx = len(self.meta_table)
-            self.meta_table.append(metadata)
-            self.meta_lookup[key] = idx
-        return idx
+    def _meta_indexes(self, metas: list[dict]) -> np.ndarray:
+        """The index of each metadata dictionary in the shared table, adding the new ones.
 
-    def append_many(self, rows: list[tuple[int, int, int, dict, dict]]) -> None:
-        """rows: (timestamp_ms, created_ms, seq, values, metadata)."""
-        need = self.n + len(rows)
+        Keyed by the dictionary's JSON text (order kept): 1, 1.0 and true stay apart."""
+        try:
+            keys = list(map(orjson.dumps, metas))
+        except TypeError:   # integers beyond 64 bits, keys that are not strings (fixtures)
+            keys = [_meta_key(m) for m in metas]
+        lookup = self.meta_lookup
+        idx = list(map(lookup.get, keys))
+        if None in idx:
+            for j, k in enumerate(keys):
+                if idx[j] is None:
+                    found = lookup.get(k)
+                    if found is None:
+                        found = lookup[k] = len(self.meta_table)
+                        self.meta_table.append(metas[j])
+                    idx[j] = found
+        return np.array(idx, dtype=np.int32)
+
+    def append_batch(self, ts: np.ndarray, created: int, seqs: np.ndarray, values: list[dict],
+                     metas: list[dict], fields: dict[str, BatchField] | None = None) -> None:
+        """Append points column by column: ``ts``/``seqs`` int64 arrays, one ingestion time,
+        the values and metadata dictionaries, and ``fields`` = ``batch_fields(values)``."""
+        k = len(ts)
+        if not k:
+            return
+        fields = batch_fields(values) if fields is None else fields
+        i0, need = self.n, self.n + k
         if need > self.capacity:
             cap = self.capacity
             while cap < need:
                 cap *= 2
             self._alloc(cap)
-        last = int(self.ts.data[self.n - 1]) if self.n else None
-        i = self.n
-        ts, created, seq, midx = self.ts.data, self.created.data, self.seq.data, self.meta_idx.data
-        for t, c, s, values, metadata in rows:
-            if last is not None and t < last:
-                self.sorted = False
-            last = t if last is None or t > last else last
-            if not self.created_times or self.created_times[-1] != c:
-                self.created_times.append(c)
-            ts[i], created[i], seq[i] = t, len(self.created_times) - 1, s
-            midx[i] = self._meta_index(metadata)
-            extra = None
-            for name, v in values.items():
-                if is_numeric(v):
-                    f = float(v) if not isinstance(v, int) else _int_to_float(v)
-                    col = self.num.get(name)
-                    if col is None:
-                        col = self.num[name] = _Column(np.float64, self.capacity, np.nan)
-                        self.is_int[name] = _Column(np.bool_, self.capacity, False)
-                    col.data[i] = f
-                    if isinstance(v, int):
-                        self.is_int[name].data[i] = True
-                        if not math.isfinite(f) or int(f) != v:
-                            extra = extra or {}
-                            extra[name] = v
+        if self.sorted and ((i0 and ts[0] < self.ts.data[i0 - 1]) or (k > 1 and (ts[1:] < ts[:-1]).any())):
+            self.sorted = False
+        if not self.created_times or self.created_times[-1] != created:
+            self.created_times.append(created)
+        self.ts.data[i0:need] = ts
+        self.created.data[i0:need] = len(self.created_times) - 1
+        self.seq.data[i0:need] = seqs
+        self.meta_idx.data[i0:need] = self._meta_indexes(metas)
+        extras: dict[int, dict] = {}
+        for name, f in fields.items():
+            if f.floats is not None:
+                self._column(name).data[i0:need] = f.floats
+                self.is_int[name].data[i0:need] = False if f.is_int is None else f.is_int
+                continue
+            for j, v in enumerate(values):   # mixed kinds, nulls, huge integers: point by point
+                if name not in v:
+                    continue
+                x = v[name]
+                if is_numeric(x):
+                    fx = float(x) if not isinstance(x, int) else _int_to_float(x)
+                    self._column(name).data[i0 + j] = fx
+                    if isinstance(x, int):
+                        self.is_int[name].data[i0 + j] = True
+                        if not math.isfinite(fx) or int(fx) != x:
+                            extras.setdefault(j, {})[name] = x
                 else:
-                    extra = extra or {}
-                    extra[name] = v
-            if extra:
-                self.other[s] = extra
-            i += 1
-        self.n = i
+                    extras.setdefault(j, {})[name] = x
+        for j, extra in extras.items():
+            self.other[int(seqs[j])] = extra
+        self.n = need
+
+    def _column(self, name: str) -> _Column:
+        col = self.num.get(name)
+        if col is None:
+            col = self.num[name] = _Column(np.float64, self.capacity, np.nan)
+            self.is_int[name] = _Column(np.bool_, self.capacity, False)
+        return col
+
+    def append_many(self, rows: list[tuple[int, int, int, dict, dict]]) -> None:
+        """rows: (timestamp_ms, created_ms, seq, values, metadata); ``append_batch`` per ingestion time."""
+        for created, run in itertools.groupby(rows, key=lambda r: r[1]):
+            run = list(run)
+            self.append_batch(np.fromiter((r[0] for r in run), np.int64, len(run)), created,
+                              np.fromiter((r[2] for r in run), np.int64, len(run)),
+                              [r[3] for r in run], [r[4] for r in run])
 
     def ensure_sorted(self) -> None:
         if self.sorted:
@@ -198,6 +225,52 @@ class Series:
     def nbytes(self) -> int:
         cols = [self.ts, self.created, self.seq, self.meta_idx, *self.num.values(), *self.is_int.values()]
         return sum(c.data.nbytes for c in cols)
+
+
+_NONE = type(None)
+_PLAIN = {float, int, _NONE}
+_EXACT = 2 ** 53   # integers up to this size survive a float64 exactly
+
+
+@dataclass(slots=True)
+class BatchField:
+    """One field across a batch of points."""
+
+    raw: list                      # the value per point, None where absent
+    kinds: set                     # the Python types in ``raw`` (NoneType: absent or null)
+    has_null: bool                 # some point sends an explicit null
+    floats: np.ndarray | None      # float64 per point (NaN where absent) when the field is plainly numeric
+    is_int: np.ndarray | None      # which of ``floats`` were integers (None: none were)
+
+
+def batch_fields(values: list[dict]) -> dict[str, BatchField]:
+    """Columns of a batch of values dictionaries, field by field, in first-seen order."""
+    out = {}
+    n = len(values)
+    for name in dict.fromkeys(itertools.chain.from_iterable(values)):
+        raw = list(map(dict.get, values, itertools.repeat(name)))
+        kinds = set(map(type, raw))
+        has_null = _NONE in kinds and any(name in v and v[name] is None for v in values)
+        floats = is_int = None
+        if kinds <= _PLAIN and not has_null and kinds != {_NONE}:
+            try:
+                floats = np.array(raw, dtype=np.float64)
+            except OverflowError:
+                floats = None
+            if floats is not None and int in kinds:
+                is_int = (~np.isnan(floats) if float not in kinds
+                          else np.fromiter((type(x) is int for x in raw), np.bool_, n))
+                if (np.abs(floats[is_int]) > _EXACT).any():
+                    floats = is_int = None   # the slow path keeps the exact integer
+        out[name] = BatchField(raw, kinds, has_null, floats, is_int)
+    return out
+
+
+def _meta_key(metadata: dict) -> bytes:
+    try:
+        return orjson.dumps(metadata)
+    except TypeError:
+        return json.dumps(metadata, separators=(",", ":"), default=str).encode()
 
 
 def _int_to_float(v: int) -> float:

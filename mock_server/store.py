@@ -7,7 +7,9 @@ or raises a typed error from ``errors``.
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 import random
 import re
 import string
@@ -98,6 +100,17 @@ class AlertRule:
     status: str = "active"
     last_triggered_at: int | None = None
     triggers: list = field(default_factory=list)   # trigger times (ms)
+
+
+@dataclass
+class Ingested:
+    """What one ingest stored: ``count`` points with sequence numbers ``first_seq``.., their
+    timestamps in request order, and the shared ingestion time."""
+
+    count: int
+    first_seq: int
+    ts: np.ndarray
+    created: int
 
 
 @dataclass
@@ -320,53 +333,92 @@ class Store:
         return src
 
     # ---- data
-    def ingest(self, bucket: Bucket, points: list[dict], path_prefix: list) -> list[tuple[DataSource, int]]:
-        """Store ``points`` all or nothing. Returns (source, sequence) per point."""
+    def ingest(self, bucket: Bucket, points: list[dict], path_prefix: list) -> Ingested:
+        """Store ``points`` all or nothing, column by column (one pass per field, not per point)."""
         now = self.now()
-        prepared = []
-        missing = None
-        for i, p in enumerate(points):
-            src = self.sources.get(p["dataSourceId"].lower())
+        n = len(points)
+        ids = list(map(operator.itemgetter("dataSourceId"), points))
+        by_raw = {}
+        for raw in dict.fromkeys(ids):
+            src = self.sources.get(raw.lower())
             if src is None or src.bucket_id != bucket.id:
-                missing = missing or NotFound(SOURCE_NOT_FOUND)
-                continue
-            prepared.append((i, src, p))
-        if missing:
-            raise missing
-        for i, src, p in prepared:
+                raise NotFound(SOURCE_NOT_FOUND)
+            by_raw[raw] = src
+        if len({s.id for s in by_raw.values()}) == 1:
+            groups = [(next(iter(by_raw.values())), None)]
+        else:
+            rows: dict[str, list[int]] = {}
+            for i, raw in enumerate(ids):
+                rows.setdefault(by_raw[raw].id, []).append(i)
+            groups = [(self.sources[sid], np.array(idx, dtype=np.int64)) for sid, idx in rows.items()]
+        prepared = []
+        for src, idx in groups:
+            pts = points if idx is None else [points[i] for i in idx.tolist()]
+            values = list(map(operator.itemgetter("values"), pts))
+            fields = engine.batch_fields(values)
+            if not _fits_schema(src.schema, fields):
+                self._raise_first_mismatch(points, by_raw, path_prefix)
+            prepared.append((src, idx, pts, values, fields))
+        ts = self._timestamps(points, now, path_prefix)
+        first = self._seq + 1
+        self._seq += n
+        seqs = np.arange(first, first + n, dtype=np.int64)
+        for src, idx, pts, values, fields in prepared:
+            metas = list(map(dict.get, pts, itertools.repeat("metadata")))
+            if None in metas:
+                metas = [m or {} for m in metas]
+            if idx is None:
+                src.series.append_batch(ts, now, seqs, values, metas, fields)
+            else:
+                src.series.append_batch(ts[idx], now, seqs[idx], values, metas, fields)
+            self._evaluate_alerts(src, fields, now)
+        return Ingested(n, first, ts, now)
+
+    @staticmethod
+    def _timestamps(points: list[dict], now: int, path_prefix: list) -> np.ndarray:
+        stamps = list(map(dict.get, points, itertools.repeat("timestamp")))
+        if None not in stamps:
+            ts = timeutil.parse_many(stamps)
+        else:
+            ts = np.full(len(points), now, dtype=np.int64)
+            given = [i for i, t in enumerate(stamps) if t is not None]
+            ts[given] = timeutil.parse_many([stamps[i] for i in given])
+        bad = np.flatnonzero(ts == timeutil.NOT_PARSED)
+        if len(bad):
+            raise invalid([*_point_path(path_prefix, int(bad[0])), "timestamp"], "Invalid datetime")
+        return ts
+
+    def _raise_first_mismatch(self, points: list[dict], by_raw: dict, path_prefix: list) -> None:
+        """The first value (in request order) whose type differs from its source's schema."""
+        for i, p in enumerate(points):
+            schema = by_raw[p["dataSourceId"]].schema
             for fname, value in p["values"].items():
-                want = src.schema.get(fname, {}).get("type")
+                want = schema.get(fname, {}).get("type")
                 if want and _json_type(value) != want:
                     raise invalid([*_point_path(path_prefix, i), "values", fname],
                                   f"Expected {want}, received {_json_type(value)}")
-        by_source: dict[str, list] = {}
-        out = []
-        for _, src, p in prepared:
-            self._seq += 1
-            ts = timeutil.parse(p["timestamp"]) if p.get("timestamp") is not None else now
-            by_source.setdefault(src.id, []).append((ts, now, self._seq, p["values"], p.get("metadata") or {}))
-            out.append((src, self._seq, ts, now))
-        for sid, rows in by_source.items():
-            self.sources[sid].series.append_many(rows)
-        self._evaluate_alerts(prepared, now)
-        return out
 
-    def _evaluate_alerts(self, prepared, now: int) -> None:
-        rules_by_source: dict[str, list[AlertRule]] = {}
-        for r in self.alerts.values():
-            if r.status == "active":
-                rules_by_source.setdefault(r.data_source_id, []).append(r)
-        if not rules_by_source:
-            return
-        for _, src, p in prepared:
-            for rule in rules_by_source.get(src.id, ()):
-                v = p["values"].get(rule.parsed["field"])
-                if not engine.is_numeric(v) or not _COMPARE[rule.parsed["operator"]](v, rule.parsed["value"]):
-                    continue
-                last = rule.last_triggered_at
-                if last is None or now - last >= rule.cooldown_minutes * timeutil.MS_MINUTE:
-                    rule.last_triggered_at = now
-                    rule.triggers.append(now)
+    def _evaluate_alerts(self, src: DataSource, fields: dict, now: int) -> None:
+        for rule in self.alerts.values():
+            if rule.status != "active" or rule.data_source_id != src.id:
+                continue
+            f = fields.get(rule.parsed["field"])
+            if f is None:
+                continue
+            compare, threshold = _COMPARE[rule.parsed["operator"]], rule.parsed["value"]
+            if f.floats is not None:
+                hits = int(np.count_nonzero(compare(f.floats, threshold)))   # NaN (absent) never matches
+            else:
+                hits = sum(1 for v in f.raw if engine.is_numeric(v) and compare(v, threshold))
+            if not hits:
+                continue
+            # Every point of a request shares one ingestion time: the first match fires unless the
+            # rule is cooling down; the later ones fire again only with no cooldown at all.
+            last, cooldown = rule.last_triggered_at, rule.cooldown_minutes * timeutil.MS_MINUTE
+            if last is None or now - last >= cooldown:
+                fired = hits if cooldown <= 0 else 1
+                rule.last_triggered_at = now
+                rule.triggers.extend([now] * fired)
 
     def point_row(self, src_id: str, series: engine.Series, lo: int, hi: int) -> list[dict]:
         """Raw rows of points [lo, hi) of one source, shaped like ``dataPoint``."""
@@ -514,6 +566,21 @@ def _json_type(v) -> str:
     if isinstance(v, str):
         return "string"
     return "object" if isinstance(v, dict) else "array" if isinstance(v, list) else "null"
+
+
+_KINDS = {"number": {int, float}, "string": {str}, "boolean": {bool}}
+
+
+def _fits_schema(schema: dict, fields: dict) -> bool:
+    """Whether every value of the batch has its field's declared type (absent fields are fine)."""
+    for name, f in fields.items():
+        want = schema.get(name, {}).get("type")
+        if not want:
+            continue
+        allowed = _KINDS.get(want)
+        if allowed is None or f.has_null or not (f.kinds - {type(None)}) <= allowed:
+            return False
+    return True
 
 
 def _point_path(prefix: list, i: int) -> list:

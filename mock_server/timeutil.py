@@ -7,6 +7,8 @@ Plain integer arithmetic (no ``datetime``) so every year 0000-9999 that the spec
 import functools
 import re
 
+import numpy as np
+
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
 )
@@ -105,7 +107,111 @@ def month_start(ms: int) -> int:
 
 def format_many(ms) -> list[str]:
     """``format`` for a numpy array of milliseconds, vectorised."""
-    import numpy as np
-
     text = np.datetime_as_string(np.asarray(ms, dtype=np.int64).astype("datetime64[ms]"), unit="ms").tolist()
     return [t[:-4] + "Z" if t.endswith(".000") else t + "Z" for t in text]
+
+
+NOT_PARSED = np.iinfo(np.int64).min   # parse_many: not a date-time
+_ZERO = ord("0")
+_DIGITS_20 = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+_SEPARATORS = {4: b"-", 7: b"-", 10: b"Tt", 13: b":", 16: b":"}
+_CUM_DAYS = np.array([0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334], dtype=np.int64)
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def parse_many(values: list) -> "np.ndarray":
+    """``parse`` for a list, vectorised: an int64 array with ``NOT_PARSED`` where ``parse`` gives None.
+
+    The shape devices send (``YYYY-MM-DDTHH:MM:SS[.f+]Z``, ASCII, one length for the whole list)
+    is decoded with numpy over a byte matrix; anything else, and any row the vectorised checks
+    refuse, goes through ``parse`` itself, so the two always agree.
+    """
+    global _LAST
+    n = len(values)
+    out = np.full(n, NOT_PARSED, dtype=np.int64)
+    if n == 0:
+        return out
+    width = len(values[0]) if isinstance(values[0], str) else 0
+    fast = None
+    if width == 20 or 22 <= width <= 40:
+        try:
+            text = "".join(values)
+            if len(text) == n * width and max(map(len, values)) == width:
+                last_text, last_out = _LAST
+                if text == last_text:   # validation and then the store parse the same batch
+                    return last_out.copy()
+                fast = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(n, width)
+        except (TypeError, UnicodeEncodeError):
+            fast = None
+    if fast is None:
+        for i, v in enumerate(values):
+            ms = parse(v)
+            if ms is not None:
+                out[i] = ms
+        return out
+    quick = _decode_valid(fast, width)
+    if quick is not None:
+        _LAST = (text, quick.copy())
+        return quick
+    ok = _decode(fast, width, out)
+    for i in np.flatnonzero(~ok).tolist():
+        ms = parse(values[i])
+        out[i] = NOT_PARSED if ms is None else ms
+    _LAST = (text, out.copy())
+    return out
+
+
+_LAST: tuple = (None, None)   # the most recent fast-path batch: its text and result
+
+
+def _decode_valid(m: "np.ndarray", width: int) -> "np.ndarray | None":
+    """All rows of ``m`` at once when every one is a valid date-time (the usual batch), else None.
+
+    The layout is checked here byte by byte; numpy's own ISO parser then checks the ranges
+    (month, day of month with leap years, hour, minute, second) and refuses the whole array if
+    one row is out of range, so ``_decode`` sorts those rows out."""
+    d = m - np.uint8(_ZERO)
+    if not (d[:, _DIGITS_20 + list(range(20, width - 1))] <= 9).all():
+        return None
+    for col, allowed in ((4, b"-"), (7, b"-"), (13, b":"), (16, b":"), (19, b"." if width > 20 else b"Zz"),
+                         (10, b"Tt"), (width - 1, b"Zz")):
+        column = m[:, col]
+        if not ((column == allowed[0]) | (column == allowed[-1])).all():
+            return None
+    head = m[:, : min(width - 1, 23)].copy()   # up to the milliseconds; finer digits are truncated
+    head[:, 10] = ord("T")
+    try:
+        return head.view(f"S{head.shape[1]}").ravel().astype("datetime64[ms]").astype(np.int64)
+    except ValueError:
+        return None
+
+
+def _decode(m: "np.ndarray", width: int, out: "np.ndarray") -> "np.ndarray":
+    """Decode the rows of byte matrix ``m`` it can vouch for into ``out``; returns the mask of those."""
+    d = m - np.uint8(_ZERO)              # uint8 wraps: anything below '0' becomes > 9
+    digits = d[:, _DIGITS_20 + list(range(20, width - 1))]
+    ok = (digits <= 9).all(axis=1)
+    ok &= (m[:, 4] == ord("-")) & (m[:, 7] == ord("-")) & (m[:, 13] == ord(":")) & (m[:, 16] == ord(":"))
+    ok &= ((m[:, 10] | 0x20) == ord("t")) & ((m[:, width - 1] | 0x20) == ord("z"))
+    if width > 20:
+        ok &= m[:, 19] == ord(".")
+    v = d[:, :23].astype(np.int64) if width > 20 else d.astype(np.int64)
+    year = v[:, 0] * 1000 + v[:, 1] * 100 + v[:, 2] * 10 + v[:, 3]
+    month = v[:, 5] * 10 + v[:, 6]
+    day = v[:, 8] * 10 + v[:, 9]
+    secs = ((v[:, 11] * 10 + v[:, 12]) * 60 + v[:, 14] * 10 + v[:, 15]) * 60 + v[:, 17] * 10 + v[:, 18]
+    ok &= (v[:, 11] * 10 + v[:, 12] <= 23) & (v[:, 14] <= 5) & (v[:, 17] <= 5)
+    ms = np.zeros(len(m), dtype=np.int64)
+    for k, scale in zip(range(20, min(23, width - 1)), (100, 10, 1), strict=False):
+        ms += v[:, k] * scale
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    ok &= (month >= 1) & (month <= 12)
+    month = np.where(ok, month, 1)
+    ok &= (day >= 1) & (day <= _MONTH_DAYS[month] + (leap & (month == 2)))
+    # days since 1970-01-01, proleptic Gregorian (numpy's // floors like Python's)
+    y = year - 1
+    days = 365 * y + y // 4 - y // 100 + y // 400 - 719162 + _CUM_DAYS[month] + (leap & (month > 2)) + day - 1
+    instant = days * MS_DAY + secs * 1000 + ms
+    ok &= (instant >= MIN_MS) & (instant <= MAX_MS)
+    np.copyto(out, instant, where=ok)
+    return ok

@@ -240,7 +240,7 @@ class World:
             body.append({"dataSourceId": self.sources[item.source].id, "timestamp": item.text,
                          "values": item.values, "metadata": metadata})
         stored = self.store.ingest(self.bucket, body, ["body", "dataPoints"])
-        assert [ts for _, _, ts, _ in stored] == [item.ts for item in batch]   # parse agrees with datetime
+        assert stored.ts.tolist() == [item.ts for item in batch]   # parse agrees with datetime
         for item, b in zip(batch, body, strict=True):
             self.points.append(RefPoint(b["dataSourceId"], item.ts, len(self.points), item.values, b["metadata"]))
 

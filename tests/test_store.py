@@ -142,10 +142,10 @@ def test_ingest_rejects_schema_mismatch_and_unknown_source_atomically(store):
 def test_ingest_defaults_timestamp_to_now_and_keeps_milliseconds(store, clock):
     b = store.create_bucket("b", None)
     src = _source(store, b)
-    [(_, _, ts, created)] = store.ingest(b, [{"dataSourceId": src.id, "values": {"t": 1}}], ["body"])
-    assert ts == created == clock.t
-    [(_, _, ts, _)] = store.ingest(b, [_pt(src, "2024-01-15T11:30:00.123456+01:00")], ["body"])
-    assert timeutil.format(ts) == "2024-01-15T10:30:00.123Z"
+    stored = store.ingest(b, [{"dataSourceId": src.id, "values": {"t": 1}}], ["body"])
+    assert stored.ts.tolist() == [stored.created] == [clock.t]
+    stored = store.ingest(b, [_pt(src, "2024-01-15T11:30:00.123456+01:00")], ["body"])
+    assert timeutil.format(stored.ts[0]) == "2024-01-15T10:30:00.123Z"
 
 
 def test_raw_values_come_back_exactly(store):

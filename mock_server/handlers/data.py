@@ -6,10 +6,11 @@ from . import reply
 async def ingestData(token_info, body):
     store = token_info["store"]
     bucket = store.bucket_for(token_info["principal"], body["bucketId"])
-    [(src, seq, ts, created)] = store.ingest(bucket, [body], ["body"])
-    point = {"_id": store.point_id(seq), "bucketId": bucket.id, "dataSourceId": src.id,
-             "timestamp": timeutil.format(ts), "values": body["values"], "metadata": body.get("metadata") or {},
-             "createdAt": timeutil.format(created)}
+    stored = store.ingest(bucket, [body], ["body"])
+    point = {"_id": store.point_id(stored.first_seq), "bucketId": bucket.id,
+             "dataSourceId": body["dataSourceId"].lower(), "timestamp": timeutil.format(stored.ts[0]),
+             "values": body["values"], "metadata": body.get("metadata") or {},
+             "createdAt": timeutil.format(stored.created)}
     return reply(token_info, {"message": "Data point ingested successfully", "dataPoint": point}, 201)
 
 
@@ -17,7 +18,7 @@ async def batchIngestData(token_info, body):
     store = token_info["store"]
     bucket = store.bucket_for(token_info["principal"], body["bucketId"])
     stored = store.ingest(bucket, body["dataPoints"], ["body", "dataPoints"])
-    return reply(token_info, {"message": "Batch data ingested successfully", "insertedCount": len(stored)}, 201)
+    return reply(token_info, {"message": "Batch data ingested successfully", "insertedCount": stored.count}, 201)
 
 
 async def queryData(token_info, body):
