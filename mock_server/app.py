@@ -35,7 +35,8 @@ log = logging.getLogger("dakkio.mock")
 MAX_BODY = 5 * 1024 * 1024
 TOO_LARGE = "Request body exceeds the 5 MiB limit"
 RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
-_EDGE_HEADERS = {b"content-length", b"transfer-encoding", b"prefer"}
+_EDGE_HEADERS = {b"content-length", b"transfer-encoding", b"prefer", b"origin"}
+_RATE_HEADERS_RAW = tuple(name.lower().encode() for name in RATE_HEADERS)
 
 
 class Mock:
@@ -134,6 +135,23 @@ class BodyTooLarge(ProblemException):
         super().__init__(status=413, title="Payload Too Large", detail=TOO_LARGE)
 
 
+class CorsWhenAsked:
+    """Starlette's CORS middleware for requests that carry an ``Origin`` header (browsers). To any
+    other request it would only add ``Vary: Origin``; ``Edge`` adds that itself, so those skip it."""
+
+    def __init__(self, app, **options):
+        self.app = app
+        self.cors = CORSMiddleware(app, **options)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            for k, _ in scope["headers"]:
+                if k.lower() == b"origin":
+                    return await self.cors(scope, receive, send)
+            return await self.app(scope, receive, send)
+        await self.cors(scope, receive, send)
+
+
 class Edge:
     """Cross-cutting behaviour of every response, whatever produced it."""
 
@@ -155,8 +173,14 @@ class Edge:
                 status_box[0] = message["status"]
                 headers = list(message.get("headers", []))
                 if not any(k.lower() == b"x-ratelimit-limit" for k, _ in headers):
-                    headers += [(name.encode(), value.encode()) for name, value in mock.store.rate_limit_headers().items()]
-                    message = {**message, "headers": headers}
+                    headers += [(name, value.encode()) for name, value in
+                                zip(_RATE_HEADERS_RAW, mock.store.rate_limit_headers().values(), strict=True)]
+                if vary_origin:   # as Starlette's CORS middleware does for a request without Origin
+                    vary = [v for k, v in headers if k.lower() == b"vary"]
+                    if vary:
+                        headers = [(k, v) for k, v in headers if k.lower() != b"vary"]
+                    headers.append((b"vary", b", ".join([*vary, b"Origin"])))
+                message = {**message, "headers": headers}
             await send(message)
 
         headers = {}
@@ -164,6 +188,7 @@ class Edge:
             k = k.lower()
             if k in _EDGE_HEADERS:
                 headers[k.decode("latin-1")] = v.decode("latin-1")
+        vary_origin = "origin" not in headers   # requests with an Origin came through CorsWhenAsked
         try:
             length = int(headers.get("content-length", "0") or 0)
         except ValueError:
@@ -289,8 +314,8 @@ def create_app(fixtures: str | Path | None = DEFAULT_FIXTURES, *, seed: int | No
     install_error_handlers(cx, mock)
     cx.add_api(copy.deepcopy(mock.contract.doc), strict_validation=False)
     ui = fast.ui_app(copy.deepcopy(mock.contract.doc), ui_options) if lean else None
-    app = CORSMiddleware(Edge(control.mount(cx, mock, ui), mock), allow_origins=["*"], allow_methods=["*"],
-                         allow_headers=["*"], expose_headers=[*RATE_HEADERS, "Retry-After", "Allow"])
+    app = CorsWhenAsked(Edge(control.mount(cx, mock, ui), mock), allow_origins=["*"], allow_methods=["*"],
+                        allow_headers=["*"], expose_headers=[*RATE_HEADERS, "Retry-After", "Allow"])
     app.mock = mock
     app.connexion = cx
     return app

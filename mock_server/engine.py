@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import operator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,8 +48,9 @@ class _Column:
         # realloc in place (mremap for large buffers): no second copy resident while growing, and no
         # freed buffers left behind in the heap. Safe: no view of a column outlives a single request.
         old = len(self.data)
-        self.data.resize(capacity, refcheck=False)
-        self.data[old:] = fill
+        self.data.resize(capacity, refcheck=False)   # numpy zero-fills the new part
+        if fill:
+            self.data[old:] = fill
 
 
 @dataclass
@@ -152,6 +154,39 @@ class Series:
             self.other[int(seqs[j])] = extra
         self.n = need
 
+    def append_point(self, t: int, created: int, seq: int, values: dict, metadata: dict) -> None:
+        """One point, without numpy's per-call costs (what ``append_batch`` does for a batch of one)."""
+        i = self.n
+        if i >= self.capacity:
+            self._alloc(self.capacity * 2)
+        if i and self.sorted and t < self.ts.data[i - 1]:
+            self.sorted = False
+        if not self.created_times or self.created_times[-1] != created:
+            self.created_times.append(created)
+        self.ts.data[i], self.created.data[i], self.seq.data[i] = t, len(self.created_times) - 1, seq
+        key = _meta_key(metadata)
+        idx = self.meta_lookup.get(key)
+        if idx is None:
+            idx = self.meta_lookup[key] = len(self.meta_table)
+            self.meta_table.append(metadata)
+        self.meta_idx.data[i] = idx
+        extra = None
+        for name, v in values.items():
+            if is_numeric(v):
+                f = float(v) if not isinstance(v, int) else _int_to_float(v)
+                self._column(name).data[i] = f
+                if isinstance(v, int):
+                    self.is_int[name].data[i] = True
+                    if not math.isfinite(f) or int(f) != v:
+                        extra = extra or {}
+                        extra[name] = v
+            else:
+                extra = extra or {}
+                extra[name] = v
+        if extra:
+            self.other[seq] = extra
+        self.n = i + 1
+
     def _column(self, name: str) -> _Column:
         col = self.num.get(name)
         if col is None:
@@ -229,7 +264,7 @@ class Series:
 
 _NONE = type(None)
 _PLAIN = {float, int, _NONE}
-_EXACT = 2 ** 53   # integers up to this size survive a float64 exactly
+_EXACT = 2 ** 53   # integers below this size survive a float64 exactly (2**53 + 1 rounds to it)
 
 
 @dataclass(slots=True)
@@ -247,8 +282,17 @@ def batch_fields(values: list[dict]) -> dict[str, BatchField]:
     """Columns of a batch of values dictionaries, field by field, in first-seen order."""
     out = {}
     n = len(values)
-    for name in dict.fromkeys(itertools.chain.from_iterable(values)):
-        raw = list(map(dict.get, values, itertools.repeat(name)))
+    names = list(values[0]) if n else []
+    uniform = sum(map(len, values)) == n * len(names)
+    raws = {}
+    for name in names:
+        raws[name] = raw = list(map(dict.get, values, itertools.repeat(name)))
+        uniform = uniform and None not in raw
+    if not uniform:   # some point lacks or adds a field: the union of fields, in first-seen order
+        for name in dict.fromkeys(itertools.chain.from_iterable(values)):
+            if name not in raws:
+                raws[name] = list(map(dict.get, values, itertools.repeat(name)))
+    for name, raw in raws.items():
         kinds = set(map(type, raw))
         has_null = _NONE in kinds and any(name in v and v[name] is None for v in values)
         floats = is_int = None
@@ -259,8 +303,8 @@ def batch_fields(values: list[dict]) -> dict[str, BatchField]:
                 floats = None
             if floats is not None and int in kinds:
                 is_int = (~np.isnan(floats) if float not in kinds
-                          else np.fromiter((type(x) is int for x in raw), np.bool_, n))
-                if (np.abs(floats[is_int]) > _EXACT).any():
+                          else np.fromiter(map(operator.is_, map(type, raw), itertools.repeat(int)), np.bool_, n))
+                if (np.abs(floats[is_int]) >= _EXACT).any():
                     floats = is_int = None   # the slow path keeps the exact integer
         out[name] = BatchField(raw, kinds, has_null, floats, is_int)
     return out

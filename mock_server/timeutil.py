@@ -133,12 +133,12 @@ def parse_many(values: list) -> "np.ndarray":
         return out
     width = len(values[0]) if isinstance(values[0], str) else 0
     fast = None
-    if width == 20 or 22 <= width <= 40:
+    if n >= 16 and (width == 20 or 22 <= width <= 40):   # numpy's fixed costs need a batch to pay off
         try:
             text = "".join(values)
             if len(text) == n * width and max(map(len, values)) == width:
-                last_text, last_out = _LAST
-                if text == last_text:   # validation and then the store parse the same batch
+                last_text, last_n, last_out = _LAST
+                if last_n == n and text == last_text:   # validation, then the store: the same batch
                     return last_out.copy()
                 fast = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(n, width)
         except (TypeError, UnicodeEncodeError):
@@ -151,17 +151,17 @@ def parse_many(values: list) -> "np.ndarray":
         return out
     quick = _decode_valid(fast, width)
     if quick is not None:
-        _LAST = (text, quick.copy())
+        _LAST = (text, n, quick.copy())
         return quick
     ok = _decode(fast, width, out)
     for i in np.flatnonzero(~ok).tolist():
         ms = parse(values[i])
         out[i] = NOT_PARSED if ms is None else ms
-    _LAST = (text, out.copy())
+    _LAST = (text, n, out.copy())
     return out
 
 
-_LAST: tuple = (None, None)   # the most recent fast-path batch: its text and result
+_LAST: tuple = (None, 0, None)   # the most recent fast-path batch: its text, length and result
 
 
 def _decode_valid(m: "np.ndarray", width: int) -> "np.ndarray | None":

@@ -207,7 +207,9 @@ class FastValidator:
         found: list = []
         for path in self.datetime_paths:
             _collect(instance, path, found)
-        return not found or not (timeutil.parse_many(found) == timeutil.NOT_PARSED).any()
+        if len(found) < 16:
+            return all(timeutil.parse(v) is not None for v in found)
+        return not (timeutil.parse_many(found) == timeutil.NOT_PARSED).any()
 
 
 def _without_datetime(node):

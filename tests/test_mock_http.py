@@ -497,3 +497,34 @@ def test_numbers_that_overflow_a_double_are_rejected(client):
     r = client.post("/api/data", headers={**h(HOME_WRITE), "content-type": "application/json"},
                     content=json.dumps(point()).replace("22.5", "1e400").encode())
     assert_error(r, 400, "Request body is not valid JSON")
+
+
+# ---------------------------------------------------------------- CORS (browser frontends)
+
+def test_cors_preflight_is_answered_for_any_origin(client):
+    r = client.options("/api/data/query", headers={
+        "Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "X-API-Key, Content-Type"})
+    assert r.status_code == 200, r.text
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert "POST" in r.headers["access-control-allow-methods"]
+    assert "x-api-key" in r.headers["access-control-allow-headers"].lower()
+
+
+def test_cors_simple_request_exposes_the_quota_headers(client):
+    r = client.get(f"/api/buckets/{HOME}", headers={**h(ADMIN), "Origin": "http://localhost:5173"})
+    assert r.status_code == 200
+    assert r.headers["access-control-allow-origin"] == "*"
+    exposed = {x.strip().lower() for x in r.headers["access-control-expose-headers"].split(",")}
+    assert {"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after"} <= exposed
+    assert r.headers["x-ratelimit-limit"].isdigit()
+    r = client.get("/api/buckets", headers={"Origin": "http://localhost:5173"})   # errors too
+    assert_error(r, 401)
+    assert r.headers["access-control-allow-origin"] == "*"
+
+
+def test_without_origin_no_cors_headers_but_vary_origin(client):
+    """What Starlette's CORS middleware answers to a non-browser request (caches keep the two apart)."""
+    for r in (client.get(f"/api/buckets/{HOME}", headers=h(ADMIN)), client.get("/api/buckets")):
+        assert "access-control-allow-origin" not in r.headers
+        assert r.headers.get_list("vary") == ["Origin"]

@@ -1,10 +1,12 @@
 """Unit tests of the store's rules (no HTTP)."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mock_server import timeutil
 from mock_server.errors import Conflict, Forbidden, NotFound, TooManyRequests, Unauthorized, ValidationFailed
-from mock_server.store import Quota, Store, parse_condition
+from mock_server.store import SMALL_BATCH, Quota, Store, parse_condition
 
 T0 = timeutil.parse("2024-01-15T10:00:00Z")
 
@@ -257,3 +259,58 @@ def test_metadata_sharing_keeps_types_apart(store):
     got = [r["metadata"] for r in rows]
     assert got == metas and [type(m["a"]) for m in got] == [type(m["a"]) for m in metas]
     assert len(src.series.meta_table) == 5
+
+
+# ---------------------------------------------------------------- the two ingest paths agree
+
+_NUMBER = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.integers(-1000, 1000))
+_ANY = st.one_of(_NUMBER, st.integers(-(2**60), 2**60), st.booleans(), st.text(max_size=3),
+                 st.sampled_from([2**53 + 1, -(10**30), 10**400]))
+
+
+def _point(value):
+    return st.fixed_dictionaries({
+        "source": st.integers(0, 1),
+        "ts": st.integers(0, 3 * 86_400_000),
+        "values": st.dictionaries(st.sampled_from(["a", "b", "c"]), value, min_size=1),
+        "metadata": st.one_of(st.none(), st.sampled_from([{}, {"d": 1}, {"d": 1.0}, {"d": True}, {"d": "x", "n": [1]}])),
+    })
+
+
+def _world(clock):
+    s = Store(seed=4, clock=clock)
+    b = s.create_bucket("b", None)
+    sources = [s.create_source(b, f"s{i}", "sensor", None, {}, False) for i in range(2)]
+    for i, (op, value, cooldown) in enumerate([("gt", 0, 0), ("lte", 10, 5), ("neq", 1, 0)]):
+        s.create_alert(b, sources[i % 2].id, f"r{i}", f"a {'>' if op == 'gt' else '<=' if op == 'lte' else '!='} {value}",
+                       "https://x.test/h", cooldown)
+    return s, b, sources
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.one_of(st.lists(_point(_NUMBER), min_size=SMALL_BATCH + 1, max_size=60),     # numeric columns
+                 st.lists(_point(_ANY), min_size=SMALL_BATCH + 1, max_size=60)))       # anything goes
+def test_batch_path_stores_what_the_point_by_point_path_stores(points):
+    """One vectorised batch against the same points sent one at a time (the small-batch path)."""
+    results = []
+    for one_by_one in (False, True):
+        clock = Clock()
+        s, b, sources = _world(clock)
+        body = []
+        for p in points:
+            item = {"dataSourceId": sources[p["source"]].id, "timestamp": timeutil.format(T0 + p["ts"]),
+                    "values": p["values"]}
+            if p["metadata"] is not None:
+                item["metadata"] = p["metadata"]
+            body.append(item)
+        if one_by_one:
+            for item in body:
+                s.ingest(b, [item], ["body"])
+        else:
+            s.ingest(b, body, ["body", "dataPoints"])
+        rows = s.query(b, None, None, None, 1000, 0, None, None).rows
+        typed = [{**r, "values": {k: (type(v).__name__, v) for k, v in r["values"].items()},
+                  "metadata": {k: (type(v).__name__, v) for k, v in r["metadata"].items()}} for r in rows]
+        alerts = [(r.triggers, r.last_triggered_at) for r in s.alerts.values()]
+        results.append((typed, alerts))
+    assert results[0] == results[1]
