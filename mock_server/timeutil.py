@@ -170,20 +170,29 @@ def _decode_valid(m: "np.ndarray", width: int) -> "np.ndarray | None":
     The layout is checked here byte by byte; numpy's own ISO parser then checks the ranges
     (month, day of month with leap years, hour, minute, second) and refuses the whole array if
     one row is out of range, so ``_decode`` sorts those rows out."""
-    d = m - np.uint8(_ZERO)
-    if not (d[:, _DIGITS_20 + list(range(20, width - 1))] <= 9).all():
+    digits, separators, lower, expected = _layout(width)
+    if not ((m[:, digits] - np.uint8(_ZERO)) <= 9).all():   # uint8 wraps: below '0' becomes > 9
         return None
-    for col, allowed in ((4, b"-"), (7, b"-"), (13, b":"), (16, b":"), (19, b"." if width > 20 else b"Zz"),
-                         (10, b"Tt"), (width - 1, b"Zz")):
-        column = m[:, col]
-        if not ((column == allowed[0]) | (column == allowed[-1])).all():
-            return None
+    if not ((m[:, separators] | lower) == expected).all():
+        return None
     head = m[:, : min(width - 1, 23)].copy()   # up to the milliseconds; finer digits are truncated
     head[:, 10] = ord("T")
     try:
         return head.view(f"S{head.shape[1]}").ravel().astype("datetime64[ms]").astype(np.int64)
     except ValueError:
         return None
+
+
+@functools.cache
+def _layout(width: int):
+    """Digit columns; separator columns, the case bit to set on each (T/t, Z/z), the byte expected."""
+    seps = {4: "-", 7: "-", 10: "t", 13: ":", 16: ":", width - 1: "z"}
+    if width > 20:
+        seps[19] = "."
+    cols = sorted(seps)
+    lower = np.array([0x20 if seps[c] in "tz" else 0 for c in cols], dtype=np.uint8)
+    expected = np.frombuffer("".join(seps[c] for c in cols).encode(), dtype=np.uint8)
+    return _DIGITS_20 + list(range(20, width - 1)), cols, lower, expected
 
 
 def _decode(m: "np.ndarray", width: int, out: "np.ndarray") -> "np.ndarray":

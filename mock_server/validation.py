@@ -295,11 +295,9 @@ class DakkioJSONBodyValidator(JSONRequestBodyValidator):
         if not raw.strip():
             return None
         try:
-            raw.decode("utf-8")   # a clear message for non-UTF-8 before JSON parsing
-        except UnicodeDecodeError:
-            raise MalformedBody("Request body is not valid UTF-8") from None
-        try:
             body = loads_json(raw)
+        except UnicodeDecodeError:   # the stdlib fallback met bytes that are not UTF-8
+            raise MalformedBody("Request body is not valid UTF-8") from None
         except (ValueError, RecursionError):
             raise MalformedBody("Request body is not valid JSON") from None
         scope.setdefault("extensions", {})[PARSED_BODY] = body   # the lean adapter reuses it
