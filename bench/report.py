@@ -204,11 +204,13 @@ def details(results: Path) -> list[str]:
     batch = load(results, "batch")
     if batch:
         out += ["", "## Batch ingest", "",
-                f"{batch['batches']} batches of {batch['batch_size']} points in {batch['seconds']:.1f} s from "
-                f"{batch['threads']} keep-alive client threads: {fmt(batch['points_per_s'])} points/s; median "
-                f"{batch['median_batch_ms']:.1f} ms per request (two in flight); statuses {batch['statuses']}; "
-                f"stored points grew by {fmt(batch['stored_points_delta'])} (expected "
-                f"{fmt(batch['expected_delta'])}); client body build {batch['client_body_build_ms']:.1f} ms/batch."]
+                f"{batch['batches']} batches of {batch['batch_size']} points acknowledged in {batch['seconds']:.1f} s "
+                f"by `wrk -t1 -c{batch['connections']} -s bench/batch.lua` (bodies built in Lua, every point with "
+                f"its own timestamp): {fmt(batch['points_per_s'])} points/s; p50 {batch['p50_ms']:.1f} ms, "
+                f"p99 {batch['p99_ms']:.1f} ms per request; non-2xx {batch['non2xx']}, socket errors "
+                f"{batch['socket_errors']}; stored points grew by {fmt(batch['stored_points_delta'])} (acknowledged "
+                f"{fmt(batch['acknowledged_points'])}; at most {batch['connections']} batches more were in flight "
+                f"when wrk stopped)." + "".join(f" Error: {e}." for e in batch.get("errors", []))]
     eng = load(results, "engine")
     if eng:
         out += ["", "## Engine (in-process, no HTTP)", "",

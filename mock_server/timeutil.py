@@ -5,6 +5,7 @@ Plain integer arithmetic (no ``datetime``) so every year 0000-9999 that the spec
 """
 
 import functools
+import operator
 import re
 
 import numpy as np
@@ -128,6 +129,9 @@ def parse_many(values: list) -> "np.ndarray":
     """
     global _LAST
     n = len(values)
+    last_values, last_out = _LAST
+    if n >= 16 and len(last_values) == n and all(map(operator.is_, values, last_values)):
+        return last_out.copy()   # validation, then the store: the very same strings
     out = np.full(n, NOT_PARSED, dtype=np.int64)
     if n == 0:
         return out
@@ -137,9 +141,6 @@ def parse_many(values: list) -> "np.ndarray":
         try:
             text = "".join(values)
             if len(text) == n * width and max(map(len, values)) == width:
-                last_text, last_n, last_out = _LAST
-                if last_n == n and text == last_text:   # validation, then the store: the same batch
-                    return last_out.copy()
                 fast = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(n, width)
         except (TypeError, UnicodeEncodeError):
             fast = None
@@ -150,18 +151,17 @@ def parse_many(values: list) -> "np.ndarray":
                 out[i] = ms
         return out
     quick = _decode_valid(fast, width)
-    if quick is not None:
-        _LAST = (text, n, quick.copy())
-        return quick
-    ok = _decode(fast, width, out)
-    for i in np.flatnonzero(~ok).tolist():
-        ms = parse(values[i])
-        out[i] = NOT_PARSED if ms is None else ms
-    _LAST = (text, n, out.copy())
-    return out
+    if quick is None:
+        ok = _decode(fast, width, out)
+        for i in np.flatnonzero(~ok).tolist():
+            ms = parse(values[i])
+            out[i] = NOT_PARSED if ms is None else ms
+        quick = out
+    _LAST = (list(values), quick.copy())   # holds the strings, so their identities stay theirs
+    return quick
 
 
-_LAST: tuple = (None, 0, None)   # the most recent fast-path batch: its text, length and result
+_LAST: tuple = ([], None)   # the most recent fast-path batch: its strings and result
 
 
 def _decode_valid(m: "np.ndarray", width: int) -> "np.ndarray | None":
