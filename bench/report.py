@@ -204,13 +204,18 @@ def details(results: Path) -> list[str]:
     batch = load(results, "batch")
     if batch:
         out += ["", "## Batch ingest", "",
-                f"{batch['batches']} batches of {batch['batch_size']} points acknowledged in {batch['seconds']:.1f} s "
-                f"by `wrk -t1 -c{batch['connections']} -s bench/batch.lua` (bodies built in Lua, every point with "
-                f"its own timestamp): {fmt(batch['points_per_s'])} points/s; p50 {batch['p50_ms']:.1f} ms, "
-                f"p99 {batch['p99_ms']:.1f} ms per request; non-2xx {batch['non2xx']}, socket errors "
-                f"{batch['socket_errors']}; stored points grew by {fmt(batch['stored_points_delta'])} (acknowledged "
-                f"{fmt(batch['acknowledged_points'])}; at most {batch['connections']} batches more were in flight "
-                f"when wrk stopped)." + "".join(f" Error: {e}." for e in batch.get("errors", []))]
+                f"`wrk -t1 -c{batch['connections']} -s bench/batch.lua` (bodies built in Lua, every point with its own "
+                f"timestamp), {len(batch['rounds'])} rounds of {batch['seconds_per_round']:.0f} s on one mock: median "
+                f"{fmt(batch['points_per_s'])} points/s.", "",
+                "| round | points/s | batches | p50 ms | p99 ms | non-2xx | socket errors | stored points grew by "
+                "| acknowledged | other load (CPUs) |",
+                "|-------|----------|---------|--------|--------|---------|---------------|----------------------"
+                "|--------------|-------------------|",
+                *(f"| {i} | {fmt(x['points_per_s'])} | {x['batches']} | {x['p50_ms']:.1f} | {x['p99_ms']:.1f} | "
+                  f"{x['non2xx']} | {x['socket_errors']} | {fmt(x['stored_points_delta'])} | "
+                  f"{fmt(x['acknowledged_points'])} | {x['other_cpus']:.2f} |" for i, x in enumerate(batch["rounds"], 1)),
+                "", f"A round may store up to {batch['connections']} batches more than it acknowledged: those in "
+                "flight when wrk stopped." + "".join(f" Error: {e}." for e in batch.get("errors", []))]
     eng = load(results, "engine")
     if eng:
         out += ["", "## Engine (in-process, no HTTP)", "",
