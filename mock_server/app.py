@@ -171,14 +171,18 @@ class Edge:
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 status_box[0] = message["status"]
-                headers = list(message.get("headers", []))
-                if not any(k.lower() == b"x-ratelimit-limit" for k, _ in headers):
+                headers, vary, quota = [], [], False
+                for k, v in message.get("headers", ()):
+                    name = k.lower()
+                    if name == b"vary" and vary_origin:
+                        vary.append(v)
+                        continue
+                    quota = quota or name == b"x-ratelimit-limit"
+                    headers.append((k, v))
+                if not quota:
                     headers += [(name, value.encode()) for name, value in
                                 zip(_RATE_HEADERS_RAW, mock.store.rate_limit_headers().values(), strict=True)]
                 if vary_origin:   # as Starlette's CORS middleware does for a request without Origin
-                    vary = [v for k, v in headers if k.lower() == b"vary"]
-                    if vary:
-                        headers = [(k, v) for k, v in headers if k.lower() != b"vary"]
                     headers.append((b"vary", b", ".join([*vary, b"Origin"])))
                 message = {**message, "headers": headers}
             await send(message)
