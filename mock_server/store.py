@@ -341,6 +341,8 @@ class Store:
         each other)."""
         now = self.now()
         n = len(points)
+        if not n:
+            return Ingested(0, self._seq + 1, np.empty(0, dtype=np.int64), now)
         ids = list(map(operator.itemgetter("dataSourceId"), points))
         by_raw = {}
         for raw in ([ids[0]] if ids.count(ids[0]) == n else dict.fromkeys(ids)):

@@ -314,3 +314,10 @@ def test_batch_path_stores_what_the_point_by_point_path_stores(points):
         alerts = [(r.triggers, r.last_triggered_at) for r in s.alerts.values()]
         results.append((typed, alerts))
     assert results[0] == results[1]
+
+
+def test_ingest_of_nothing_stores_nothing(store):
+    b = store.create_bucket("b", None)
+    src = _source(store, b)
+    stored = store.ingest(b, [], ["body", "dataPoints"])
+    assert stored.count == 0 and stored.ts.tolist() == [] and src.series.n == 0
