@@ -138,18 +138,8 @@ class Series:
                 self.is_int[name].data[i0:need] = False if f.is_int is None else f.is_int
                 continue
             for j, v in enumerate(values):   # mixed kinds, nulls, huge integers: point by point
-                if name not in v:
-                    continue
-                x = v[name]
-                if is_numeric(x):
-                    fx = float(x) if not isinstance(x, int) else _int_to_float(x)
-                    self._column(name).data[i0 + j] = fx
-                    if isinstance(x, int):
-                        self.is_int[name].data[i0 + j] = True
-                        if not math.isfinite(fx) or int(fx) != x:
-                            extras.setdefault(j, {})[name] = x
-                else:
-                    extras.setdefault(j, {})[name] = x
+                if name in v and self._put(i0 + j, name, v[name]):
+                    extras.setdefault(j, {})[name] = v[name]
         for j, extra in extras.items():
             self.other[int(seqs[j])] = extra
         self.n = need
@@ -170,22 +160,22 @@ class Series:
             idx = self.meta_lookup[key] = len(self.meta_table)
             self.meta_table.append(metadata)
         self.meta_idx.data[i] = idx
-        extra = None
-        for name, v in values.items():
-            if is_numeric(v):
-                f = float(v) if not isinstance(v, int) else _int_to_float(v)
-                self._column(name).data[i] = f
-                if isinstance(v, int):
-                    self.is_int[name].data[i] = True
-                    if not math.isfinite(f) or int(f) != v:
-                        extra = extra or {}
-                        extra[name] = v
-            else:
-                extra = extra or {}
-                extra[name] = v
+        extra = {name: v for name, v in values.items() if self._put(i, name, v)}
         if extra:
             self.other[seq] = extra
         self.n = i + 1
+
+    def _put(self, i: int, name: str, v) -> bool:
+        """Write value ``v`` of field ``name`` into slot ``i``; True when the side table must keep it
+        (not a number, or an integer a float64 cannot hold exactly)."""
+        if not is_numeric(v):
+            return True
+        f = float(v) if not isinstance(v, int) else _int_to_float(v)
+        self._column(name).data[i] = f
+        if isinstance(v, int):
+            self.is_int[name].data[i] = True
+            return not math.isfinite(f) or int(f) != v
+        return False
 
     def _column(self, name: str) -> _Column:
         col = self.num.get(name)
