@@ -178,7 +178,7 @@ class FastValidator:
     """jsonschema-rs decides (compiled once, ~50x faster); the Python validator only explains a rejection.
 
     The Python validator stays the authority: what it finds is what the client is told. ``date-time``
-    strings reachable through ``properties``/``items`` alone (a batch's timestamps) are checked
+    strings reachable through ``properties``/``items``/``allOf`` alone (a batch's timestamps) are checked
     after jsonschema-rs, all at once with ``timeutil.parse_many``, instead of one Python callback each.
     """
 
