@@ -97,17 +97,20 @@ class Series:
             keys = list(map(orjson.dumps, metas))
         except TypeError:   # integers beyond 64 bits, keys that are not strings (fixtures)
             keys = [_meta_key(m) for m in metas]
-        lookup = self.meta_lookup
-        idx = list(map(lookup.get, keys))
+        idx = list(map(self.meta_lookup.get, keys))
         if None in idx:
             for j, k in enumerate(keys):
                 if idx[j] is None:
-                    found = lookup.get(k)
-                    if found is None:
-                        found = lookup[k] = len(self.meta_table)
-                        self.meta_table.append(metas[j])
-                    idx[j] = found
+                    idx[j] = self._meta_slot(k, metas[j])
         return np.array(idx, dtype=np.int32)
+
+    def _meta_slot(self, key: bytes, metadata: dict) -> int:
+        """The table index of the metadata with JSON text ``key``, adding it when new."""
+        idx = self.meta_lookup.get(key)
+        if idx is None:
+            idx = self.meta_lookup[key] = len(self.meta_table)
+            self.meta_table.append(metadata)
+        return idx
 
     def append_batch(self, ts: np.ndarray, created: int, seqs: np.ndarray, values: list[dict],
                      metas: list[dict], fields: dict[str, BatchField] | None = None) -> None:
@@ -154,12 +157,7 @@ class Series:
         if not self.created_times or self.created_times[-1] != created:
             self.created_times.append(created)
         self.ts.data[i], self.created.data[i], self.seq.data[i] = t, len(self.created_times) - 1, seq
-        key = _meta_key(metadata)
-        idx = self.meta_lookup.get(key)
-        if idx is None:
-            idx = self.meta_lookup[key] = len(self.meta_table)
-            self.meta_table.append(metadata)
-        self.meta_idx.data[i] = idx
+        self.meta_idx.data[i] = self._meta_slot(_meta_key(metadata), metadata)
         extra = {name: v for name, v in values.items() if self._put(i, name, v)}
         if extra:
             self.other[seq] = extra
