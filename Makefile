@@ -27,14 +27,19 @@ test: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	REDOCLY_TELEMETRY=off node_modules/.bin/redocly lint openapi/dakkio.yaml
-	node_modules/.bin/spectral lint --fail-severity=warn openapi/dakkio.yaml
+	REDOCLY_TELEMETRY=off node_modules/.bin/redocly lint openapi/dakkio.yaml openapi/mixpeek.yaml
+	node_modules/.bin/spectral lint --fail-severity=warn openapi/dakkio.yaml openapi/mixpeek.yaml
 
 contract: setup
 	$(VENV)/bin/dakkio-contract --profile quick $(ARGS)
 
 contract-thorough: setup
 	$(VENV)/bin/dakkio-contract --profile thorough $(ARGS)
+
+# Property-based fuzzing of a mock it starts itself (or ARGS="--base-url URL --admin-key KEY"):
+# Schemathesis alone, every phase, the thorough profile's 150 examples per operation.
+fuzz: setup
+	$(VENV)/bin/dakkio-contract --profile thorough -m schemathesis $(ARGS)
 
 bench: setup
 	bench/run

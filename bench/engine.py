@@ -1,6 +1,6 @@
 """Engine timings in-process (no HTTP): 1,000,000 points over 30 days, 3 numeric fields.
 
-Builds one ``Store`` with a data source ``big`` (downsampling on) loaded through
+Builds one ``State`` with a data source ``big`` (downsampling on) loaded through
 ``Series.append_many`` and times, median of ``BENCH_ENGINE_RUNS`` runs after one warm-up:
 
 - raw window: 1000 points, ``limit=1000``, on source ``raw`` (downsampling off; it shares the
@@ -9,7 +9,7 @@ Builds one ``Store`` with a data source ``big`` (downsampling on) loaded through
 - ``avg`` by ``hour`` over the whole range (720 groups);
 - an auto-downsampled 7-day query on ``big`` (no aggregation; the engine picks the interval).
 
-Also reports the load rate of ``append_many`` and of ``Store.ingest`` (the path HTTP ingest takes).
+Also reports the load rate of ``append_many`` and of ``ingest.ingest`` (the path HTTP ingest takes).
 
 Usage: python bench/engine.py [--json PATH]
 """
@@ -22,8 +22,10 @@ import time
 
 import benchlib as B
 
-from mock_server import timeutil
-from mock_server.store import Store
+from mock_server.core import timeutil
+from mock_server.profiles.dakkio import views
+from mock_server.profiles.dakkio.services import buckets, data, data_sources, ingest
+from mock_server.profiles.dakkio.state import State
 
 N = int(os.environ.get("BENCH_ENGINE_POINTS", "1000000"))
 RUNS = int(os.environ.get("BENCH_ENGINE_RUNS", "9"))
@@ -61,11 +63,11 @@ def timed(fn, runs: int = RUNS) -> dict:
 
 def main() -> int:
     out_path = B.json_arg()
-    store = Store(seed=1)
-    bucket = store.create_bucket("bench", None)
-    big = store.create_source(bucket, "big", "sensor", None, SCHEMA, True)
-    raw = store.create_source(bucket, "raw", "sensor", None, SCHEMA, False)
-    created = store.now()
+    state = State(seed=1)
+    bucket = buckets.create(state, "bench", None)
+    big = data_sources.create(state, bucket, "big", "sensor", None, SCHEMA, True)
+    raw = data_sources.create(state, bucket, "raw", "sensor", None, SCHEMA, False)
+    created = state.now()
 
     t = time.perf_counter()
     gen = 0.0
@@ -80,28 +82,32 @@ def main() -> int:
     print(f"loaded {big.series.n:,} points in {load_s:.2f} s "
           f"(append_many {N / append_s:,.0f} points/s, row generation excluded)", flush=True)
 
-    # Store.ingest (what POST /api/data/batch calls) on a separate bucket and source.
-    ib = store.create_bucket("ingest", None)
-    isrc = store.create_source(ib, "ingest", "sensor", None, SCHEMA, True)
+    # ingest.ingest (what POST /api/data/batch calls) on a separate bucket and source.
+    ib = buckets.create(state, "ingest", None)
+    isrc = data_sources.create(state, ib, "ingest", "sensor", None, SCHEMA, True)
     points = [{"dataSourceId": isrc.id, "timestamp": timeutil.format(T0 + i * 1000),
                "values": {"t": 20.0 + (i % 1000) * 0.01, "h": 50.5, "p": 1013.25},
                "metadata": METAS[i % len(METAS)]} for i in range(INGEST_POINTS)]
     t = time.perf_counter()
     for start in range(0, INGEST_POINTS, 1000):
-        store.ingest(ib, points[start:start + 1000], ["body", "dataPoints"])
+        ingest.ingest(state, ib, points[start:start + 1000])
     ingest_rate = INGEST_POINTS / (time.perf_counter() - t)
-    print(f"Store.ingest: {ingest_rate:,.0f} points/s (1000-point batches, no HTTP)", flush=True)
+    print(f"ingest.ingest: {ingest_rate:,.0f} points/s (1000-point batches, no HTTP)", flush=True)
 
     mid = T0 + 15 * timeutil.MS_DAY
     w1000_end = mid + 1000 * STEP - 1       # exactly 1000 points: ts in [mid, mid + 999 * STEP]
     w500_end = mid + 500 * STEP - 1
     week_start = T0 + 10 * timeutil.MS_DAY
     week_end = week_start + 7 * timeutil.MS_DAY
+    def query(source_id, start, end, aggregation, group_by):   # as the queryData handler calls it
+        return data.query(state, bucket, source_id, start, end, 1000, 0, aggregation, group_by,
+                          views.point_rows(state), views.aggregated_row)
+
     queries = {
-        "raw_window_1000": lambda: store.query(bucket, raw.id, mid, w1000_end, 1000, 0, None, None),
-        "raw_window_500_ds_on": lambda: store.query(bucket, big.id, mid, w500_end, 1000, 0, None, None),
-        "avg_by_hour_all": lambda: store.query(bucket, big.id, None, None, 1000, 0, "avg", "hour"),
-        "downsampled_7d": lambda: store.query(bucket, big.id, week_start, week_end, 1000, 0, None, None),
+        "raw_window_1000": lambda: query(raw.id, mid, w1000_end, None, None),
+        "raw_window_500_ds_on": lambda: query(big.id, mid, w500_end, None, None),
+        "avg_by_hour_all": lambda: query(big.id, None, None, "avg", "hour"),
+        "downsampled_7d": lambda: query(big.id, week_start, week_end, None, None),
     }
     results = {"points": big.series.n, "days": DAYS, "fields": 3, "metadata_variants": len(METAS),
                "load_seconds": load_s, "append_many_points_per_s": N / append_s,

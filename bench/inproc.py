@@ -1,6 +1,6 @@
 """Where the time goes: cost per request of the mock's ASGI app driven in-process (no sockets).
 
-Calls ``mock_server.create_app(demo fixtures, seed=1, validate_responses=False)`` directly with
+Calls ``mock_server.create_app("dakkio", demo fixtures, seed=1, validate_responses=False)`` directly with
 hand-built ASGI scopes, so uvicorn, httptools and the kernel are out of the picture; the same for
 ``bench/bare_app.py``. Reports microseconds per request (minimum of 3 repeats) for the two wrk
 requests and for a 1000-point batch, then a cProfile of each (top functions by own time and the
@@ -28,6 +28,7 @@ from batch import body_for
 from throughput import GET_PATH, POST_BODY, POST_PATH
 
 import mock_server
+from mock_server import profiles
 
 REQUESTS = int(os.environ.get("BENCH_INPROC_REQUESTS", "1000"))
 BATCHES = int(os.environ.get("BENCH_INPROC_BATCHES", "10"))
@@ -91,12 +92,13 @@ async def per_request_us(app, spec, n: int) -> tuple[float, set]:
 
 # Own time (not cumulative) by where the code lives: robust to however the layers are wired.
 CATEGORIES = (
-    ("mock: handlers, Store, engine, timeutil",
-     ("mock_server/handlers/", "mock_server/store.py", "mock_server/engine.py", "mock_server/timeutil.py",
-      "mock_server/errors.py")),
-    ("mock: Connexion hooks (validation.py, auth.py, fast.py, spec.py)",
-     ("mock_server/validation.py", "mock_server/auth.py", "mock_server/fast.py", "mock_server/spec.py")),
-    ("mock: outer layers (Edge in app.py, /__mock dispatch)", ("mock_server/app.py", "mock_server/control.py")),
+    ("mock: Dakkio profile (handlers, services, state, engine, views, envelope), timeutil, errors",
+     ("mock_server/profiles/", "mock_server/core/timeutil.py", "mock_server/core/errors.py")),
+    ("mock: Connexion hooks (validation.py, security.py, fast.py, resolver.py, contract.py)",
+     ("mock_server/core/validation.py", "mock_server/core/security.py", "mock_server/core/fast.py",
+      "mock_server/core/resolver.py", "mock_server/core/contract.py")),
+    ("mock: outer layers (app.py, middleware/, /__mock dispatch)",
+     ("mock_server/core/app.py", "mock_server/core/middleware/", "mock_server/core/control.py")),
     ("schema validation libraries (jsonschema, jsonschema-rs, referencing)",
      ("jsonschema", "referencing/", "rpds", "attr/", "jsonschema_rs")),
     ("Connexion (routing, security, validation glue, handler adapter)", ("connexion/",)),
@@ -145,8 +147,9 @@ async def profile(app, spec, n: int, top: int) -> dict:
 
 async def amain(top: int) -> dict:
     warnings.filterwarnings("ignore")
-    mock = mock_server.create_app(mock_server.DEFAULT_FIXTURES, seed=1, validate_responses=False)
-    mock.mock.store.quota.limit = 10**12
+    mock = mock_server.create_app("dakkio", profiles.get("dakkio").fixtures.default, seed=1,
+                                  validate_responses=False)
+    mock.mock.state.quota.limit = 10**12
     apps = {"mock": mock, "bare": bare_app.app}
     specs = requests_for()
     out: dict = {"us_per_request": {}, "statuses": {}, "profile": {}}

@@ -24,16 +24,17 @@ CHUNK = 10_000
 
 
 def child() -> dict:
-    from mock_server import timeutil
-    from mock_server.store import Store
+    from mock_server.core import timeutil
+    from mock_server.profiles.dakkio.services import buckets, data_sources
+    from mock_server.profiles.dakkio.state import State
 
     metas = [{"deviceId": f"ESP32-{i:03d}", "location": loc}
              for i, loc in enumerate(("Living Room", "Kitchen", "Hallway", "Garage"))]
-    store = Store(seed=1)
-    bucket = store.create_bucket("bench", None)
-    src = store.create_source(bucket, "big", "sensor", None,
+    state = State(seed=1)
+    bucket = buckets.create(state, "bench", None)
+    src = data_sources.create(state, bucket, "big", "sensor", None,
                               {"t": {"type": "number"}, "h": {"type": "number"}, "p": {"type": "number"}}, True)
-    t0, step, created = 1_735_689_600_000, 30 * timeutil.MS_DAY // N, store.now()
+    t0, step, created = 1_735_689_600_000, 30 * timeutil.MS_DAY // N, state.now()
     # Touch the code paths once on a throwaway series so first-use allocations are not counted.
     warm = type(src.series)()
     warm.append_many([(t0, created, 0, {"t": 1.0, "h": 2.0, "p": 3.0}, metas[0])])

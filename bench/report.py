@@ -221,7 +221,7 @@ def details(results: Path) -> list[str]:
         out += ["", "## Engine (in-process, no HTTP)", "",
                 f"{fmt(eng['points'])} points over {eng['days']} days, {eng['fields']} numeric fields, "
                 f"{eng['metadata_variants']} metadata variants; loaded in {eng['load_seconds']:.1f} s "
-                f"(`Series.append_many` {fmt(eng['append_many_points_per_s'])} points/s; `Store.ingest` in "
+                f"(`Series.append_many` {fmt(eng['append_many_points_per_s'])} points/s; `services.ingest.ingest` in "
                 f"1000-point batches {fmt(eng['store_ingest_points_per_s'])} points/s). The raw 1000-point window "
                 "runs on a source with downsampling off that shares the same Series; the 500-point window runs "
                 "on the downsampling source (<= 500 matches, so no auto-downsampling).", ""]
@@ -247,7 +247,7 @@ def details(results: Path) -> list[str]:
         out += ["", "## Start-up", "",
                 f"Runs: {', '.join(f'{x:.3f} s' for x in st['runs_s'])}. In a fresh interpreter: Python itself "
                 f"{ph['python_startup']:.3f} s, `import connexion` {ph['import_connexion']:.3f} s, "
-                f"`import mock_server.app` {ph['import_mock_server_app']:.3f} s, `create_app()` with demo fixtures "
+                f"`import mock_server.core.app` (and the Dakkio profile) {ph['import_mock_server_app']:.3f} s, `create_app()` with demo fixtures "
                 f"{ph['create_app']:.3f} s, `import uvicorn` {ph['import_uvicorn']:.3f} s."]
     ip = load(results, "inproc")
     if ip:

@@ -81,7 +81,7 @@ def target(request):
     if not base_url:
         port = _free_port()
         exe = Path(sys.executable).with_name("dakkio-mock")
-        cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "mock_server.cli"]),
+        cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "mock_server"]),
                "--port", str(port), "--seed", "1", "--validate-responses", "--log-level", "warning"]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         base_url, admin_key = f"http://127.0.0.1:{port}", admin_key or DEMO_ADMIN_KEY

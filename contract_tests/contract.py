@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "dakkio.yaml"
+
+def spec_file(name: str) -> Path:
+    """A contract shipped with the suite: in the installed package (a wheel) or in the checkout."""
+    here = Path(__file__).resolve().parent
+    for base in (here / "_data" / "openapi", here.parent / "openapi"):
+        if (base / name).exists():
+            return base / name
+    raise FileNotFoundError(f"openapi/{name} is neither in the installed package nor in a checkout")
+
+
+SPEC_PATH = spec_file("dakkio.yaml")
 NO_PERMISSION = "API key does not have permission for this operation"
 NO_ACCESS = "API key does not have access to this bucket"
 UNAUTHORIZED = "Invalid or missing API key"

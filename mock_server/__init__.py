@@ -1,12 +1,11 @@
-"""A stateful, in-memory Dakkio served from the OpenAPI contract."""
+"""One engine that serves an OpenAPI contract as a stateful, in-memory mock.
 
-from pathlib import Path
-
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "dakkio.yaml"
-DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "demo.yaml"
+``core`` knows no API; ``profiles`` holds the APIs it knows well (Dakkio, Mixpeek).
+"""
 
 
 def create_app(*args, **kwargs):
-    from .app import create_app as _create_app
+    """``create_app(profile="dakkio", fixtures="default", *, seed=..., ...)``: see ``core.app.create_app``."""
+    from .core.app import create_app as _create_app
 
     return _create_app(*args, **kwargs)

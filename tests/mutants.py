@@ -14,8 +14,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mock_server import DEFAULT_FIXTURES, engine, store, timeutil, validation
-from mock_server.handlers import data_sources as ds_handlers
+from mock_server.core import errors, timeutil, validation
+from mock_server.profiles.dakkio import engine, views
+from mock_server.profiles.dakkio.handlers import data_sources as ds_handlers
+from mock_server.profiles.dakkio.services import access, alerts, analytics, api_keys, buckets, ingest
 
 
 @dataclass
@@ -108,54 +110,56 @@ mutant("bucket-stats-string", "buckets", "mistyped field", "stats.dataPointCount
 
 @mutant("bucket-duplicate-names", "buckets", "state bug", "duplicate bucket names are accepted")
 def _dup(_):
-    def create_bucket(self, name, description):
-        now = self.now()
-        b = store.Bucket(self.new_id(), name, description, now, now)
-        self.buckets[b.id] = b
+    from mock_server.profiles.dakkio.model import Bucket
+
+    def create(state, name, description, bucket_id=None):
+        now = state.now()
+        b = Bucket((bucket_id or state.ids.new_id()).lower(), name, description, now, now)
+        state.buckets[b.id] = b
         return b
-    store.Store.create_bucket = create_bucket
+    buckets.create = create
 
 
 @mutant("bucket-name-101", "buckets", "validation gap", "names over 100 characters are accepted")
 def _long(_):
-    original = validation.problems
-    validation.problems = lambda err, loc: [] if err.validator == "maxLength" else original(err, loc)
+    original = validation.problems_of
+    validation.problems_of = lambda err, loc: [] if err.validator == "maxLength" else original(err, loc)
 
 
 @mutant("bucket-delete-keeps-keys", "buckets", "state bug", "deleting a bucket leaves its keys working")
 def _keep_keys(_):
-    original = store.Store.delete_bucket
+    original = buckets.delete
 
-    def delete_bucket(self, bucket):
-        keys = self.keys_of(bucket.id)
-        counts = original(self, bucket)
+    def delete(state, bucket):
+        keys = api_keys.of_bucket(state, bucket.id)
+        counts = original(state, bucket)
         for k in keys:
-            self.keys[k.key], self.key_ids[k.id] = k, k
+            state.keys[k.key], state.key_ids[k.id] = k, k
         return counts
-    store.Store.delete_bucket = delete_bucket
+    buckets.delete = delete
 
 
 @mutant("bucket-delete-miscount", "buckets", "state bug", "deletedResources.dataPoints is off by one")
 def _miscount(_):
-    original = store.Store.delete_bucket
+    original = buckets.delete
 
-    def delete_bucket(self, bucket):
-        counts = original(self, bucket)
-        counts["dataPoints"] = max(0, counts["dataPoints"] - 1)
+    def delete(state, bucket):
+        counts = original(state, bucket)
+        counts.data_points = max(0, counts.data_points - 1)
         return counts
-    store.Store.delete_bucket = delete_bucket
+    buckets.delete = delete
 
 
 # ------------------------------------------------------------------ keys and auth
 
 def _key_types(op, types):
     def patch(_):
-        from mock_server import spec as spec_mod
+        from mock_server.core import contract as spec_mod
         original = spec_mod.Contract.__init__
 
         def init(self, *a, **kw):
             original(self, *a, **kw)
-            self.by_id[op].key_types = tuple(types)
+            self.by_id[op].extensions["x-dakkio-key-types"] = tuple(types)
         spec_mod.Contract.__init__ = init
     return patch
 
@@ -170,13 +174,15 @@ mutant("overview-any-key", "analytics", "auth hole", "any key may read the organ
 
 @mutant("deleted-key-works", "api_keys", "auth hole", "a deleted key keeps working")
 def _undead(_):
-    def delete_key(self, bucket, key_id):
-        key = self.key_ids.get(key_id.lower())
+    from mock_server.profiles.dakkio.errors import KEY_NOT_FOUND
+
+    def delete(state, bucket, key_id):
+        key = state.key_ids.get(key_id.lower())
         if key is None or key.bucket_id != bucket.id:
-            raise store.NotFound(store.KEY_NOT_FOUND)
-        self.key_ids.pop(key.id)
+            raise errors.NotFound(KEY_NOT_FOUND)
+        state.key_ids.pop(key.id)
         return key
-    store.Store.delete_key = delete_key
+    api_keys.delete = delete
 
 
 def _leak_keys(d):
@@ -191,19 +197,22 @@ mutant("key-list-leaks-key", "api_keys", "security leak", "listing keys returns 
 
 @mutant("scope-hole", "data_sources", "scope hole", "bucket-scoped keys reach other buckets")
 def _scope(_):
-    def bucket_for(self, principal, bucket_id):
-        b = self.buckets.get(bucket_id.lower())
+    from mock_server.profiles.dakkio.errors import BUCKET_NOT_FOUND
+
+    def bucket_for(state, principal, bucket_id):
+        b = state.buckets.get(bucket_id.lower())
         if b is None:
-            raise store.NotFound(store.BUCKET_NOT_FOUND)
+            raise errors.NotFound(BUCKET_NOT_FOUND)
         return b
-    store.Store.bucket_for = bucket_for
+    access.bucket_for = bucket_for
 
 
 @mutant("source-downsampling-default-off", "data_sources", "wrong default", "downsampling defaults to false")
 def _ds_default(_):
-    async def createDataSource(token_info, bucketId, body):  # noqa: N802 - operationId
+    async def createDataSource(state, principal, bucketId, body):  # noqa: N802 - operationId
         body = {**body, "downsampling": body.get("downsampling", False)}
-        return await original(token_info, bucketId, body)
+        return await original(state, principal, bucketId, body)
+    createDataSource.__module__ = ds_handlers.__name__   # the resolver serves handlers of that module
     original = ds_handlers.createDataSource
     ds_handlers.createDataSource = createDataSource
 
@@ -212,35 +221,37 @@ def _ds_default(_):
 
 @mutant("ingest-no-schema-check", "data", "validation gap", "values contradicting the source schema are stored")
 def _no_schema(_):
-    original = store.Store.ingest
+    from mock_server.profiles.dakkio.services import data_sources
+    original = ingest.ingest
 
-    def ingest(self, bucket, points, path_prefix):
-        saved = {s.id: s.schema for s in self.sources_of(bucket.id)}
-        for s in self.sources_of(bucket.id):
+    def schemaless(state, bucket, points):
+        sources = data_sources.of_bucket(state, bucket.id)
+        saved = {s.id: s.schema for s in sources}
+        for s in sources:
             s.schema = {}
         try:
-            return original(self, bucket, points, path_prefix)
+            return original(state, bucket, points)
         finally:
-            for s in self.sources_of(bucket.id):
+            for s in sources:
                 s.schema = saved.get(s.id, s.schema)
-    store.Store.ingest = ingest
+    ingest.ingest = schemaless
 
 
 @mutant("batch-not-atomic", "data", "non-atomic batch", "a rejected batch keeps the points before the bad one")
 def _partial(_):
-    original = store.Store.ingest
+    original = ingest.ingest
 
-    def ingest(self, bucket, points, path_prefix):
+    def partial(state, bucket, points):
         try:
-            return original(self, bucket, points, path_prefix)
-        except (store.ValidationFailed, store.NotFound):
+            return original(state, bucket, points)
+        except (ingest.PointInvalid, errors.NotFound):
             for p in points:
                 try:
-                    original(self, bucket, [p], path_prefix)
-                except (store.ValidationFailed, store.NotFound):
+                    original(state, bucket, [p])
+                except (ingest.PointInvalid, errors.NotFound):
                     break
             raise
-    store.Store.ingest = ingest
+    ingest.ingest = partial
 
 
 def _newest_first(d):
@@ -279,8 +290,6 @@ def _nods(_):
 
 @mutant("timestamps-not-z", "data", "format bug", "timestamps written as +00:00 instead of Z")
 def _tz(_):
-    from mock_server.handlers import views
-
     original = timeutil.format
     timeutil.format = views.ts = lambda ms: original(ms)[:-1] + "+00:00"
 
@@ -299,13 +308,13 @@ mutant("alerts-no-lastTriggeredAt", "alerts", "missing field", "alert list items
 
 @mutant("alerts-accept-nonsense", "alerts", "validation gap", "unparseable conditions are accepted")
 def _nonsense(_):
-    original = store.parse_condition
-    store.parse_condition = lambda text: original(text) or {"field": "value", "operator": "gt", "value": 0}
+    original = alerts.parse_condition
+    alerts.parse_condition = lambda text: original(text) or {"field": "value", "operator": "gt", "value": 0}
 
 
 @mutant("analytics-ignore-period", "analytics", "query bug", "the period filter is ignored")
 def _period(_):
-    store.PERIOD_DAYS.update({k: 100_000 for k in store.PERIOD_DAYS})
+    analytics.PERIOD_DAYS.update({k: 100_000 for k in analytics.PERIOD_DAYS})
 
 
 # ------------------------------------------------------------------ cross-cutting
@@ -355,9 +364,9 @@ def build(name: str):
     m = MUTANTS[name]
     if m.before:
         m.before(None)
-    from mock_server.app import create_app
+    from mock_server.core.app import create_app
 
-    app = create_app(DEFAULT_FIXTURES, seed=1)
+    app = create_app("dakkio", "default", seed=1)
     return m.wrap(app) if m.wrap else app
 
 

@@ -8,7 +8,8 @@ on status and JSON body, and on the headers the contract cares about.
 import pytest
 from starlette.testclient import TestClient
 
-from mock_server import create_app, timeutil
+from mock_server import create_app
+from mock_server.core import timeutil
 
 from .conftest import ADMIN, HOME, HOME_READ, HOME_WRITE, OFFICE, PRESSURE_SOURCE, TEMP_SOURCE
 
@@ -81,4 +82,4 @@ def test_stock_and_lean_paths_agree_on_every_operation():
 @pytest.mark.parametrize("path", ["/ui/", "/openapi.json"])
 def test_swagger_ui_served_on_both_paths(path):
     for lean in (False, True):
-        assert TestClient(create_app(None, lean=lean)).get(path).status_code == 200
+        assert TestClient(create_app(fixtures=None, lean=lean)).get(path).status_code == 200

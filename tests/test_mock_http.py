@@ -86,7 +86,7 @@ def test_key_matrix(app, client, method, path, body, allowed):
         if kind in allowed:
             assert r.status_code in (200, 201), (kind, r.text)
         else:
-            assert_error(r, 403, spec_op.key_type_message)
+            assert_error(r, 403, spec_op.extensions["x-dakkio-key-type-message"])
     assert_error(client.request(method, path, json=body), 401, "Invalid or missing API key")
     assert_error(client.request(method, path, headers=h("dakkio_w_garbage"), json=body), 401,
                  "Invalid or missing API key")
@@ -304,7 +304,7 @@ def test_batch_size_boundaries(client, n, status):
 
 
 def test_batch_is_all_or_nothing(app, client):
-    before = app.mock.store.sources[PRESSURE_SOURCE].series.n
+    before = app.mock.state.sources[PRESSURE_SOURCE].series.n
     body = _batch(5)
     body["dataPoints"][3]["values"] = {"pressure": "high"}
     assert_error(client.post("/api/data/batch", headers=h(HOME_WRITE), json=body), 400,
@@ -317,7 +317,7 @@ def test_batch_is_all_or_nothing(app, client):
     del body["dataPoints"][2]["values"]
     assert_error(client.post("/api/data/batch", headers=h(HOME_WRITE), json=body), 400,
                  details=[{"path": ["body", "dataPoints", 2, "values"], "message": "Expected object, received undefined"}])
-    assert app.mock.store.sources[PRESSURE_SOURCE].series.n == before
+    assert app.mock.state.sources[PRESSURE_SOURCE].series.n == before
 
 
 def test_query_aggregation_and_errors(client):
@@ -441,7 +441,7 @@ def test_prefer_header_returns_documented_examples_without_touching_state(app, c
     assert r.json()["message"] == "Data source not found"
     r = client.delete(f"/api/buckets/{HOME}", headers={"Prefer": "code=200"})
     assert r.json()["deletedResources"]["dataPoints"] == 15420
-    assert HOME in app.mock.store.buckets                 # nothing was deleted
+    assert HOME in app.mock.state.buckets                 # nothing was deleted
     assert client.get("/api/buckets", headers={"Prefer": "code=429"}).headers["Retry-After"] == "3600"
     assert client.get("/api/buckets", headers={"Prefer": "code=418"}).status_code == 404
 

@@ -29,7 +29,8 @@ def _child(name, port):
 
 def _serve_all(names):
     """Fork one server per mutant from this process (Connexion already imported: ~1.5 s saved each)."""
-    import mock_server.app  # noqa: F401 - import once, before forking
+    import mock_server.core.app  # noqa: F401 - import once, before forking
+    import mock_server.profiles.dakkio  # noqa: F401
 
     ctx = multiprocessing.get_context("fork")
     servers = {}

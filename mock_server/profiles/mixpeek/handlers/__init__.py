@@ -1,0 +1,1 @@
+"""Thin handlers, one function per operationId (see ``core.profile``)."""
