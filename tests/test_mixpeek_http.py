@@ -233,3 +233,16 @@ def test_state_dump_loads_back(client):
     dump = client.get("/__mock/state").json()
     assert client.post("/__mock/fixtures", json=dump).status_code == 201
     assert client.get("/v1/buckets", headers=ns("x")).json()["total_count"] == 2
+
+
+def test_integers_beyond_64_bits_are_read_exactly(client):
+    r = client.post("/v1/buckets/list", content=b'{"offset": %d}' % 2**80,
+                    headers={**AUTH, "Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json()["results"] == []
+    assert r.json()["pagination"]["page"] == 2**80 // 10 + 1
+
+
+def test_an_optional_body_may_be_absent_but_not_a_json_null(client):
+    assert client.post("/v1/buckets/list", headers=AUTH).status_code == 200
+    null = client.post("/v1/buckets/list", content=b"null", headers={**AUTH, "Content-Type": "application/json"})
+    assert validation_locs(null) == [["body"]]

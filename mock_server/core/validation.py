@@ -206,9 +206,12 @@ def compiled(schema: dict) -> FastValidator:
 class JSONBodyValidator(JSONRequestBodyValidator):
     """Parses once (orjson), keeps the parsed body for the handler, reports problems neutrally."""
 
+    _empty = False
+
     async def _parse(self, stream, scope):
         raw = b"".join([chunk async for chunk in stream])
-        if not raw.strip():
+        self._empty = not raw.strip()
+        if self._empty:
             return None
         try:
             body = loads_json(raw)
@@ -216,17 +219,32 @@ class JSONBodyValidator(JSONRequestBodyValidator):
             raise RequestInvalid([Problem(["body"], "not_utf8", text="Request body is not valid UTF-8")], "body") from None
         except (ValueError, RecursionError):
             raise RequestInvalid([Problem(["body"], "invalid_json", text="Request body is not valid JSON")], "body") from None
-        scope.setdefault("extensions", {})[PARSED_BODY] = body   # the lean adapter reuses it
+        self._raw, self._extensions = raw, scope.setdefault("extensions", {})
+        self._extensions[PARSED_BODY] = body   # the lean adapter reuses it
         return body
 
     def _validate(self, body):
-        if body is None and not self._required:
-            return None
+        if body is None and self._empty and not self._required:
+            return None      # no body at all, and none is required (a JSON null is still checked)
         if body is None:
             raise RequestInvalid([Problem(["body"], "type", "object", None, self._schema, "None is not of type 'object'")],
                                  "body")
-        raise_for(compiled(self._schema).iter_errors(body), "body")
+        validator = compiled(self._schema)
+        errors = list(validator.iter_errors(body))
+        if errors and _rounded_integers(errors) and getattr(self, "_raw", None):
+            # orjson reads integers beyond 64 bits as floats: read this body again, exactly.
+            body = json.loads(self._raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float)
+            self._extensions[PARSED_BODY] = body
+            errors = list(validator.iter_errors(body))
+        raise_for(errors, "body")
         return body
+
+
+def _rounded_integers(errors) -> bool:
+    return any(e.validator == "type" and "integer" in (e.validator_value if isinstance(e.validator_value, list)
+                                                       else [e.validator_value])
+               and isinstance(e.instance, float) and e.instance.is_integer() and abs(e.instance) >= 2**63
+               for e in errors)
 
 
 def loads_json(raw: bytes):
