@@ -22,3 +22,16 @@ async def send_error(mock, scope, send, error) -> None:
 
 
 ERROR_BODY = "mock_error_body"     # scope["extensions"] key: the error body sent, for the journal
+_HEADERS = "mock_headers"
+
+
+def header_map(scope) -> dict:
+    """The request's headers as {lower-case name: value} (bytes), built once per request and shared
+    by the middleware that look at one or two of them."""
+    ext = scope.get("extensions")
+    if ext is None:
+        ext = scope["extensions"] = {}
+    found = ext.get(_HEADERS)
+    if found is None:
+        found = ext[_HEADERS] = {k.lower(): v for k, v in scope["headers"]}
+    return found

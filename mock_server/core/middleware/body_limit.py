@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..errors import PayloadTooLarge
 from ..fast import read_body
-from . import send_error
+from . import header_map, send_error
 
 MAX_BODY = 5 * 1024 * 1024
 TOO_LARGE = "Request body exceeds the 5 MiB limit"
@@ -29,16 +29,13 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        length, chunked = None, False
-        for k, v in scope["headers"]:
-            k = k.lower()
-            if k == b"content-length":
-                try:
-                    length = int(v or 0)
-                except ValueError:
-                    length = 0
-            elif k == b"transfer-encoding":
-                chunked = True
+        headers = header_map(scope)
+        length, chunked = headers.get(b"content-length"), b"transfer-encoding" in headers
+        if length is not None:
+            try:
+                length = int(length or 0)
+            except ValueError:
+                length = 0
         if length is not None and length > self.limit:
             return await send_error(self.mock, scope, send, BodyTooLarge())
         if length is None and chunked:

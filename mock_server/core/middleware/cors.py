@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from starlette.middleware.cors import CORSMiddleware
 
+from . import header_map
+
 
 class CorsWhenAsked:
     def __init__(self, app, **options):
@@ -15,20 +17,15 @@ class CorsWhenAsked:
         self.cors = CORSMiddleware(app, **options)
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+        if scope["type"] != "http" or b"origin" in header_map(scope):
             return await self.cors(scope, receive, send)
-        for k, _ in scope["headers"]:
-            if k.lower() == b"origin":
-                return await self.cors(scope, receive, send)
 
         async def vary_origin(message):
             if message["type"] == "http.response.start":
-                headers, vary = [], []
-                for k, v in message.get("headers", ()):
-                    if k.lower() == b"vary":
-                        vary.append(v)
-                    else:
-                        headers.append((k, v))
+                headers = list(message.get("headers", ()))
+                vary = [v for k, v in headers if k.lower() == b"vary"]
+                if vary:
+                    headers = [(k, v) for k, v in headers if k.lower() != b"vary"]
                 headers.append((b"vary", b", ".join([*vary, b"Origin"])))
                 message = {**message, "headers": headers}
             await send(message)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import urllib.parse
 
 from ..errors import NotFound
-from . import send_error, send_json
+from . import header_map, send_error, send_json
 
 
 class PreferExamples:
@@ -20,13 +20,10 @@ class PreferExamples:
 
     async def _answered(self, scope, send) -> bool:
         raw_query = scope.get("query_string", b"")
-        prefer = None
-        for k, v in scope["headers"]:
-            if k.lower() == b"prefer":
-                prefer = v.decode("latin-1")
-                break
+        prefer = header_map(scope).get(b"prefer")
         if prefer is None and b"__" not in raw_query:
             return False
+        prefer = prefer.decode("latin-1") if prefer is not None else None
         prefs = {}
         for part in (prefer or "").split(","):
             if "=" in part:

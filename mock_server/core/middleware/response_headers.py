@@ -18,12 +18,22 @@ class ResponseHeaders:
 
         async def with_headers(message):
             if message["type"] == "http.response.start":
-                extra = make(self.mock.state)
-                present = {k.lower() for k, _ in message.get("headers", ())}
-                added = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()
-                         if k.lower().encode("latin-1") not in present]
+                headers = message.get("headers", ())
+                present = {k.lower() for k, _ in headers}
+                added = [(name, v.encode("latin-1")) for name, v in
+                         ((_raw(k), v) for k, v in make(self.mock.state).items()) if name not in present]
                 if added:
-                    message = {**message, "headers": [*message.get("headers", ()), *added]}
+                    message = {**message, "headers": [*headers, *added]}
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+_RAW: dict = {}
+
+
+def _raw(name: str) -> bytes:
+    raw = _RAW.get(name)
+    if raw is None:
+        raw = _RAW[name] = name.lower().encode("latin-1")
+    return raw

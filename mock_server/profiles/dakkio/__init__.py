@@ -26,7 +26,7 @@ def authenticate(state: State, credential, operation):
     """401 (unknown key) -> 429 (quota) -> 403 (key type); bucket scope is the handlers' (decision 1)."""
     principal = access.authenticate(state, credential.value)
     if operation is not None:
-        access.require_type(principal, tuple(operation.extensions.get(API_KEY_TYPES, ())),
+        access.require_type(principal, operation.extensions.get(API_KEY_TYPES, ()),
                             operation.extensions.get(KEY_TYPE_MESSAGE, ""))
     return principal
 

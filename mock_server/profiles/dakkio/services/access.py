@@ -20,7 +20,7 @@ def authenticate(state: State, key: str | None) -> ApiKey:
     return found
 
 
-def require_type(principal: ApiKey, allowed: tuple, message: str) -> None:
+def require_type(principal: ApiKey, allowed, message: str) -> None:
     """403 with the operation's documented message when the key type may not call it."""
     if principal.type not in allowed:
         raise Forbidden(message)
