@@ -22,9 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lenient", action="store_true", help="failed DESIGN.md assumptions become warnings")
     p.add_argument("--report", metavar="DIR", help="write junit.xml, conformance.md and Schemathesis reports here")
     p.add_argument("--skip-schemathesis", action="store_true", help="hand-written suites only")
+    p.add_argument("--webhook-host", metavar="HOST[:PORT]",
+                   help="an address of this machine the target can reach, to receive and check alert webhooks")
     args, rest = p.parse_known_args(argv)
     pyargs = [str(HERE), "-p", "no:cacheprovider", "--rootdir", str(HERE), "-q", f"--profile={args.profile}"]
-    for flag in ("base_url", "admin_key"):
+    for flag in ("base_url", "admin_key", "webhook_host"):
         value = getattr(args, flag)
         if value:
             pyargs.append(f"--{flag.replace('_', '-')}={value}")

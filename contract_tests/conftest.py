@@ -34,6 +34,9 @@ def pytest_addoption(parser):
     g.addoption("--report", dest="dakkio_report", default=None, help="directory for the conformance report")
     g.addoption("--skip-schemathesis", action="store_true", help="hand-written suites only")
     g.addoption("--clock-tolerance", type=float, default=300.0, help="seconds allowed between server and local clocks")
+    g.addoption("--webhook-host", default=os.environ.get("DAKKIO_WEBHOOK_HOST"), metavar="HOST[:PORT]",
+                help="an address of this machine the target can reach: alert webhooks are received there "
+                "(env DAKKIO_WEBHOOK_HOST; default 127.0.0.1 for a local mock, else the webhook test skips)")
 
 
 def pytest_configure(config):

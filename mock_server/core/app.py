@@ -1,7 +1,7 @@
 """Builds a mock from a profile: Connexion serves the contract; errors take the profile's envelope.
 
-Layers, outermost first (``stack``): CORS -> journal -> profile response headers -> body
-limit -> Prism-style ``Prefer`` -> control API (``/__mock/``) and Swagger UI -> Connexion
+Layers, outermost first (``stack``): CORS -> journal -> profile response headers -> injected
+faults and latency -> body limit -> Prism-style ``Prefer`` -> control API (``/__mock/``) and Swagger UI -> Connexion
 (routing, security, validation) -> the profile's thin handlers -> its services over one state.
 """
 
@@ -35,9 +35,14 @@ from .errors import (
     Unauthenticated,
     UnsupportedMediaType,
 )
+from .faults import FaultModel
+from .generic import handlers as generic_handlers
+from .generic import plan
+from .generic.store import GenericStore
 from .middleware import ERROR_BODY
 from .middleware.body_limit import BodyLimit
 from .middleware.cors import CorsWhenAsked
+from .middleware.faults import InjectFaults
 from .middleware.journal import Journal
 from .middleware.prefer import PreferExamples
 from .middleware.response_headers import ResponseHeaders
@@ -58,7 +63,10 @@ class Mock:
         self.contract = Contract(profile.spec)
         self.settings = settings or Settings()
         self.journal = collections.deque(maxlen=journal_size)
+        self.faults = FaultModel(self.settings.seed)   # injected faults and latency (middleware.faults)
         self.state = None
+        self.generic = None      # the store of operations no profile implements
+        self.plans = {}          # operationId -> how it answers (filled by the resolver)
         self.fixture_doc = read_fixtures(fixtures_path) if fixtures_path else None
         self.reset()
 
@@ -70,6 +78,8 @@ class Mock:
         if self.fixture_doc:
             self.profile.fixtures.load(state, self.fixture_doc)
         self.state = state
+        self.generic = state if isinstance(state, GenericStore) else GenericStore(self.settings.seed,
+                                                                                  self.contract.resolve)
 
 
 def read_fixtures(path: str | Path) -> dict:
@@ -78,11 +88,17 @@ def read_fixtures(path: str | Path) -> dict:
 
 
 def _respond(request, mock: Mock, error: ApiError) -> ConnexionResponse:
-    status, body, headers = mock.profile.render_error(error)
     ext = request.scope.get("extensions")
-    if isinstance(ext, dict):
-        ext[ERROR_BODY] = body
-    return ConnexionResponse(status_code=status, mimetype="application/json", content_type="application/json",
+    ext = ext if isinstance(ext, dict) else {}
+    operation = mock.contract.operation_for((ext.get("connexion_routing") or {}).get("operation_id"))
+    if operation is None:                   # e.g. a typed path parameter Connexion's router refused
+        entry = mock.contract.match_path(request.scope["path"])
+        operation = entry.operations.get(request.method) if entry else None
+    status, body, headers = mock.profile.render_error(error, operation)
+    ext[ERROR_BODY] = body
+    headers = dict(headers)
+    media = next((headers.pop(k) for k in list(headers) if k.lower() == "content-type"), "application/json")
+    return ConnexionResponse(status_code=status, mimetype=media, content_type=media,
                              body=fast.dump_json(body), headers=headers)
 
 
@@ -106,9 +122,9 @@ def framework_error(request, exc: Exception, allowed) -> ApiError:
     if isinstance(exc, HTTPException):
         status = exc.status_code
         if status == 404:
-            return RouteNotFound(f"Cannot {request.method} {request.url.path}")
+            return RouteNotFound(f"Cannot {request.method} {request.scope['path']}")
         if status == 405:
-            allow = allowed(request.url.path) or (exc.headers or {}).get("Allow", "")
+            allow = allowed(request.scope["path"]) or (exc.headers or {}).get("Allow", "")
             return MethodNotAllowed(f"Method {request.method} is not allowed on this path", headers={"Allow": allow})
         return _plain(status, exc.detail, exc.headers)
     log.error("unhandled error", exc_info=exc)
@@ -140,46 +156,38 @@ def _last_resort(mock):
     return handler
 
 
-def example_fallback(mock: Mock):
-    """Operations the profile does not implement answer their first documented success example."""
-
-    def for_operation(op_id: str):
-        operation = mock.contract.by_id[op_id]
-        statuses = sorted(s for s in operation.responses if str(s).startswith("2")) or ["200"]
-
-        async def examples():
-            found = mock.contract.example(operation, str(statuses[0]))
-            return (found[1] if found else {}), int(statuses[0])
-        examples.__name__ = op_id
-        return examples
-
-    return for_operation
-
-
 def stack(inner, mock: Mock):
     """The ASGI middleware around the Connexion app (and the control API), outermost last applied."""
     app = PreferExamples(inner, mock)
     app = BodyLimit(app, mock)
+    app = InjectFaults(app, mock)
     app = ResponseHeaders(app, mock)
     app = Journal(app, mock)
     return CorsWhenAsked(app, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"],
                          expose_headers=[*mock.profile.expose_headers, "Allow"])
 
 
-def create_app(profile: Profile | str = "dakkio", fixtures: str | Path | None = "default", *,
+def create_app(profile: Profile | str | None = "dakkio", fixtures: str | Path | None = "default", *,
+               spec: str | Path | None = None,
                seed: int | None = None, rate_limit: tuple[int, str] | None = None, validate_responses: bool = False,
-               clock=None, swagger_ui: bool = True, lean: bool = True):
-    """The ASGI app of ``profile`` (a ``Profile`` or its name). ``app.mock`` gives tests the state,
-    journal and reset. ``fixtures``: a path, ``"default"`` (the profile's demo data) or None.
+               clock=None, swagger_ui: bool = True, lean: bool = True,
+               latency: str | None = None, fault_rate: str | None = None, webhooks: str = "local"):
+    """The ASGI app of ``profile`` (a ``Profile`` or its name), or of the contract at ``spec`` served
+    with no profile. ``app.mock`` gives tests the state, journal and reset. ``fixtures``: a path,
+    ``"default"`` (the profile's demo data) or None.
 
     ``lean=False`` serves through Connexion's stock handler path (for the differential test).
     """
-    if isinstance(profile, str):
+    if spec is not None:
+        from .generic.profile import from_spec
+        profile = from_spec(spec)
+    elif isinstance(profile, str):
         from ..profiles import get
         profile = get(profile)
     if fixtures == "default":
         fixtures = profile.fixtures.default
-    mock = Mock(profile, fixtures, Settings(seed=seed, clock=clock, rate_limit=rate_limit))
+    mock = Mock(profile, fixtures, Settings(seed=seed, clock=clock, rate_limit=rate_limit, webhooks=webhooks))
+    mock.faults.configure(latency, fault_rate)   # --latency, --fault-rate (core.faults grammar)
     app_cls = fast.LeanAsyncApp if lean else AsyncApp
     ui_options = SwaggerUIOptions(swagger_ui=swagger_ui, swagger_ui_path="/ui")
     server_error = functools.partial(ServerErrorMiddleware, handler=_last_resort(mock))
@@ -194,8 +202,12 @@ def create_app(profile: Profile | str = "dakkio", fixtures: str | Path | None = 
                  swagger_ui_options=ui_options,
                  middlewares=fast.middlewares(server_error, validate_responses, headers) if lean else stock)
     install_error_handlers(cx, mock)
-    cx.add_api(copy.deepcopy(mock.contract.doc), strict_validation=False,
-               resolver=ProfileResolver(mock, example_fallback(mock)))
+    resolver = ProfileResolver(mock)
+    mock.plans = plan.infer(mock.contract, resolver.implemented(), profile.name)
+    resolver.fallback = lambda op_id: generic_handlers.make(mock, mock.plans[op_id])
+    cx.add_api(copy.deepcopy(mock.contract.doc), strict_validation=False, resolver=resolver)
+    # Build Connexion's stack now: a spec it cannot serve fails at start, not as 500s on every request.
+    cx.middleware.app, cx.middleware.middleware_stack = cx.middleware._build_middleware_stack()
     ui = fast.ui_app(copy.deepcopy(mock.contract.doc), ui_options) if lean else None
     app = stack(control.mount(cx, mock, ui), mock)
     app.mock = mock

@@ -6,12 +6,12 @@ Knows no API: anything API-specific (key types, pinned messages) stays in the op
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-import yaml
+from . import documents
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -32,20 +32,13 @@ class PathEntry:
     operations: dict  # METHOD -> Operation
 
 
-@functools.lru_cache(maxsize=8)
-def load(path: str | Path) -> dict:
-    """A YAML or JSON document (JSON is YAML)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml: ~40x faster than the pure-Python loader
-    with open(path, encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=loader)  # noqa: S506 - a safe loader
-
-
 class Contract:
     """Indexes of the spec the mock needs at run time."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.doc = load(str(path))
+        self.doc = documents.load(path)      # bundled, 3.1 converted; raises SpecRefused
+        self.base_path = base_path(self.doc)
         self.by_id: dict[str, Operation] = {}
         self.paths: list[PathEntry] = []
         for template, item in self.doc["paths"].items():
@@ -60,8 +53,14 @@ class Contract:
                 self.by_id[op["operationId"]] = operation
             pattern = re.sub(r"\{[^}/]+\}", "[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}"))
             self.paths.append(PathEntry(template, re.compile(f"^{pattern}$"), ops))
+        # Literal segments win over templated ones (/dags/~/dagRuns/list before /dags/{id}/dagRuns/{run}).
+        self.paths.sort(key=lambda e: e.template.count("{"))
 
     def match_path(self, path: str) -> PathEntry | None:
+        if self.base_path:
+            if not path.startswith(self.base_path):
+                return None
+            path = path[len(self.base_path):] or "/"
         for entry in self.paths:
             if entry.regex.match(path):
                 return entry
@@ -99,3 +98,16 @@ class Contract:
         if "example" in media:
             return "example", media["example"]
         return None
+
+
+def base_path(doc: dict) -> str:
+    """Where Connexion mounts the API: the path of the first server's URL (variables at their defaults)."""
+    servers = doc.get("servers") or []
+    if not servers:
+        return ""
+    server = servers[0]
+    try:
+        url = server.get("url", "").format(**{k: v.get("default", "") for k, v in (server.get("variables") or {}).items()})
+    except (KeyError, IndexError, ValueError):
+        url = server.get("url", "")
+    return urlsplit(url).path.rstrip("/")

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import fast
+from . import fast, fault_routes
 
 CONTROL_SPEC = Path(__file__).with_name("control.yaml")
 
@@ -67,7 +67,11 @@ def mount(inner, mock, ui=None):
     async def spec(request: Request):
         return Response(json.dumps(yaml.safe_load(CONTROL_SPEC.read_text())), media_type="application/json")
 
+    async def operations(request: Request):
+        return JSONResponse({"operations": [p.row() for p in mock.plans.values()]})
+
     routes = [
+        Route("/__mock/operations", operations, methods=["GET"]),
         Route("/__mock/health", health, methods=["GET"]),
         Route("/__mock/reset", reset, methods=["POST"]),
         Route("/__mock/fixtures", load, methods=["POST"]),
@@ -75,11 +79,12 @@ def mount(inner, mock, ui=None):
         Route("/__mock/journal", journal, methods=["GET"]),
         Route("/__mock/journal", clear_journal, methods=["DELETE"]),
         Route("/__mock/openapi.json", spec, methods=["GET"]),
+        *fault_routes.routes(mock),
         *mock.profile.control_routes(mock),
     ]
     control = Starlette(routes=routes)
     contract_json = json.dumps(mock.contract.doc).encode()
-    contract_yaml = mock.contract.path.read_bytes()
+    contract_yaml = yaml.safe_dump(mock.contract.doc, sort_keys=False, allow_unicode=True).encode()
 
     async def contract(scope, receive, send):
         """The contract as written (Connexion's copy has its $refs resolved: recursive schemas loop)."""

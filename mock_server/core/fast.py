@@ -54,7 +54,10 @@ class LeanOperation(AsyncOperation):
     def __init__(self, operation, **kwargs):
         super().__init__(operation.function, operation_id=operation.operation_id, **kwargs)
         self._handler = getattr(operation.function, "handler", operation.function)   # see resolver.bind
-        args = set(inspect.signature(self._handler).parameters)
+        signature = inspect.signature(self._handler)
+        args = set(signature.parameters)
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
+            args |= {p["name"] for p in operation.parameters if p["in"] in ("path", "query")}   # takes them all
         self._wants_state = "state" in args
         self._wants_principal = "principal" in args
         self._wants_token = "token_info" in args
@@ -90,7 +93,14 @@ class LeanOperation(AsyncOperation):
                 parsed = loads_json(raw) if raw.strip() else None
             kwargs["body"] = parsed
         body, status, headers = respond(await self._handler(**kwargs))
-        payload = dump_json(body)
+        if isinstance(body, bytes):                     # raw (a response with no content: b"")
+            payload = body
+        elif isinstance(body, str) and "json" not in headers.get("Content-Type", "json"):
+            payload = body.encode()
+        else:
+            payload = dump_json(body)
+        if status == 204:
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
         raw_headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in headers.items()]
         raw_headers.append((b"content-length", str(len(payload)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
@@ -277,7 +287,7 @@ class LeanSecurityOperation(SecurityOperation):
     def __init__(self, next_app, **kwargs):
         super().__init__(next_app, **kwargs)
         self._fast = None
-        if len(self.security) == 1 and len(self.security[0]) == 1:
+        if self.security and len(self.security) == 1 and len(self.security[0]) == 1:
             [(name, scopes)] = self.security[0].items()
             scheme = self.security_schemes.get(name) or {}
             handler = self.security_handler_factory.security_handlers.get("apiKey")

@@ -10,8 +10,10 @@ A profile is data plus a few plain functions, nothing the engine calls behind yo
 - ``authenticate(state, credential, operation)``: the principal a credential belongs to, or
   raise an ``ApiError`` (unknown key, wrong key type, over quota). ``operation`` is the
   contract's ``Operation`` (its ``extensions`` carry the spec's ``x-`` keys).
-- ``render_error(error)``: ``(status, body, headers)`` of any ``ApiError``, framework errors
-  and ``RequestInvalid`` (validation wording) included: the API's envelope, in one place.
+- ``render_error(error, operation)``: ``(status, body, headers)`` of any ``ApiError``, framework
+  errors and ``RequestInvalid`` (validation wording) included: the API's envelope, in one place.
+  ``operation`` is the contract's ``Operation`` when the request matched one (else None); a
+  ``Content-Type`` in ``headers`` overrides ``application/json``.
 - ``fixtures``: ``load(state, doc)`` and ``dump(state) -> doc`` of the profile's fixture
   documents, and the ``default`` demo document (or None).
 - ``banner(state, base_url)``: lines printed at start (demo credentials, a first request).
@@ -35,6 +37,7 @@ class Settings:
     seed: int | None = None
     clock: Callable[[], int] | None = None      # ms since the epoch; tests fix it
     rate_limit: tuple[int, str] | None = None   # (calls, window)
+    webhooks: str = "local"                     # outgoing callbacks: local (this machine/network) | on | off
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class Profile:
     handlers: str                               # dotted package name
     new_state: Callable[[Settings], Any]
     authenticate: Callable[[Any, Any, Any], Any]
-    render_error: Callable[[Any], tuple[int, dict, dict]]
+    render_error: Callable[[Any, Any], tuple[int, dict, dict]]
     fixtures: Fixtures
     banner: Callable[[Any, str], list[str]]
     response_headers: Callable[[Any], dict] | None = None

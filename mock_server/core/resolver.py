@@ -32,11 +32,16 @@ def handlers_of(package: str) -> dict:
 
 
 class ProfileResolver(Resolver):
-    def __init__(self, mock, fallback):
+    """The profile's handlers first; ``fallback(operation_id)`` (the generic engine) for the rest."""
+
+    def __init__(self, mock, fallback=None):
         super().__init__()
         self.mock = mock
-        self.fallback = fallback          # operation -> handler for operations the profile lacks
-        self.table = handlers_of(mock.profile.handlers)
+        self.fallback = fallback
+        self.table = handlers_of(mock.profile.handlers) if mock.profile.handlers else {}
+
+    def implemented(self) -> set[str]:
+        return set(self.table) & set(self.mock.contract.by_id)
 
     def resolve(self, operation) -> Resolution:
         op_id = operation.operation_id

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from connexion.security import ApiKeySecurityHandler, BasicSecurityHandler, BearerSecurityHandler
+from connexion.security import NO_VALUE, ApiKeySecurityHandler, BasicSecurityHandler, BearerSecurityHandler
 
 from .errors import Unauthenticated
 
@@ -90,5 +90,22 @@ class BasicHandler(_Resolved, BasicSecurityHandler):
     check = staticmethod(basic)
 
 
+def _scheme_handler(scheme: str):
+    """Any other HTTP authentication scheme (digest, negotiate...): ``Authorization: <scheme> <value>``."""
+
+    class SchemeHandler(BearerHandler):
+        def _get_verify_func(self, token_info_func):
+            check_func = self.check_bearer_token(token_info_func)
+
+            def wrapper(request):
+                auth_type, value = self.get_auth_header_value(request)
+                return check_func(request, value) if auth_type == scheme else NO_VALUE
+            return wrapper
+
+    return SchemeHandler
+
+
 SECURITY_MAP = {"apiKey": ApiKeyHandler, "bearer": BearerHandler, "basic": BasicHandler,
-                "oauth2": BearerHandler, "openIdConnect": BearerHandler}
+                "oauth2": BearerHandler, "openIdConnect": BearerHandler,
+                **{name: _scheme_handler(name) for name in ("digest", "negotiate", "hoba", "mutual", "vapid",
+                                                            "scram-sha-1", "scram-sha-256", "dpop", "token")}}

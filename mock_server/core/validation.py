@@ -80,12 +80,32 @@ def _draft4(node, keep_all_keys: bool = False):
     if keep_all_keys:
         return {k: _draft4(v) for k, v in node.items()}
     out = {k: _draft4(v, k in _MAPS) for k, v in node.items() if k not in _OAS_ONLY and not k.startswith("x-")}
+    bounds = _INT_FORMATS.get(node.get("format")) if node.get("type") == "integer" else None
+    if bounds:                          # jsonschema-rs checks formats of strings only: int32/int64 as bounds
+        low, high = bounds
+        out["minimum"] = max(out.get("minimum", low), low)
+        out["maximum"] = min(out.get("maximum", high), high)
     if node.get("nullable"):
         if isinstance(out.get("type"), str):
             out["type"] = [out["type"], "null"]
         if "enum" in out:
             out["enum"] = [*out["enum"], None]
     return out
+
+
+_INT_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
+def _int_format(name):
+    low, high = _INT_FORMATS[name]
+
+    def check(value) -> bool:
+        return not isinstance(value, int) or isinstance(value, bool) or low <= value <= high
+    return check
+
+
+for _fmt in _INT_FORMATS:
+    FORMAT_CHECKER.checks(_fmt)(_int_format(_fmt))
 
 
 class FastValidator:
@@ -268,25 +288,32 @@ def _reject_constant(name):
 
 
 class StrictParameterValidator(ParameterValidator):
-    """Path parameters first (the first bad one alone), then headers, then every query problem at once. Query
-    values are strict: integers are plain integers, a repeated parameter is a problem, unknown
+    """Path parameters first (the first bad one alone), then headers, then every query problem at
+    once. Values are read as OpenAPI serialises them (``style``/``explode`` arrays, booleans) and
+    strictly: integers are plain integers, a repeated non-array parameter is a problem, unknown
     ones are ignored (DESIGN decisions 13, 23)."""
 
     def validate(self, scope):
         path_params = scope.get("path_params") or {}   # raw strings, set by Connexion's routing
         for param in self.parameters.get("path", []):
             value = path_params.get(param["name"])
-            errors = [] if value is not None else [None]
-            if value is not None:
-                errors = list(compiled(param["schema"]).iter_errors(value))
-            if errors:
-                err = errors[0]
-                raise RequestInvalid([Problem(["path", param["name"]], err.validator if err else "required",
-                                              err.validator_value if err else param["name"], value, param,
-                                              err.message if err else "missing")], "path")
+            where = ["path", param["name"]]
+            if value is None:
+                raise RequestInvalid([Problem(where, "required", param["name"], UNDEFINED, param, "missing")], "path")
+            found = _check(param, [str(value)], where)
+            if found:
+                first = found[0]
+                first.schema = param
+                raise RequestInvalid([first], "path")
         headers = self.parameters.get("header", [])
         if headers:
-            self._validate_headers(scope, headers)
+            sent = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
+            found = []
+            for param in headers:
+                value = sent.get(param["name"].lower())
+                found += _check(param, None if value is None else [value], ["header", param["name"]])
+            if found:
+                raise RequestInvalid(found, "header")
         query = self.parameters.get("query", [])
         if not query:
             return
@@ -296,47 +323,63 @@ class StrictParameterValidator(ParameterValidator):
             values.setdefault(k, []).append(v)
         found = []
         for param in query:
-            name, schema = param["name"], param["schema"]
-            where = ["query", name]
-            got = values.get(name)
-            if not got:
-                if param.get("required"):
-                    found.append(Problem(where, "required", name, UNDEFINED, schema, f"{name} is required"))
-                continue
-            if len(got) > 1:
-                found.append(Problem(where, "repeated", 1, len(got), schema, f"{name} is repeated"))
-                continue
-            text = got[0]
-            typ = schema.get("type")
-            if typ in ("integer", "number") and not (_INTEGER if typ == "integer" else _NUMBER).match(text):
-                found.append(Problem(where, "type", typ, text, schema, f"{text!r} is not of type '{typ}'"))
-                continue
-            value = int(text) if typ == "integer" else float(text) if typ == "number" else text
-            for err in compiled(schema).iter_errors(value):
-                for p in problems_of(err, "query"):
-                    p.path = [*where, *p.path[1:]]
-                    found.append(p)
+            found += _check(param, values.get(param["name"]), ["query", param["name"]])
         if found:
             raise RequestInvalid(found, "query")
 
-    @staticmethod
-    def _validate_headers(scope, params) -> None:
-        sent = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", ())}
-        found = []
-        for param in params:
-            name = param["name"]
-            where = ["header", name]
-            value = sent.get(name.lower())
-            if value is None:
-                if param.get("required"):
-                    found.append(Problem(where, "required", name, UNDEFINED, param.get("schema", {}), f"{name} is required"))
-                continue
-            for err in compiled(param.get("schema", {})).iter_errors(value):
-                for p in problems_of(err, "header"):
-                    p.path = [*where, *p.path[1:]]
-                    found.append(p)
-        if found:
-            raise RequestInvalid(found, "header")
+
+_DELIMITERS = {"form": ",", "simple": ",", "spaceDelimited": " ", "pipeDelimited": "|"}
+
+
+def _check(param: dict, got: list[str] | None, where: list) -> list[Problem]:
+    """The problems of one parameter's raw values (None: not sent)."""
+    name, schema = param["name"], param.get("schema") or {}
+    if not got:
+        if param.get("required"):
+            return [Problem(where, "required", name, UNDEFINED, schema, f"{name} is required")]
+        return []
+    typ = schema.get("type")
+    if typ == "object":
+        return []                                       # deepObject & co: accepted as sent
+    if typ == "array":
+        style = param.get("style", "form" if where[0] == "query" else "simple")
+        explode = param.get("explode", style == "form")
+        parts = got if explode else [p for text in got for p in text.split(_DELIMITERS.get(style, ","))]
+        items = schema.get("items") or {}
+        value = []
+        for i, text in enumerate(parts):
+            item, problem = _scalar(text, items, [*where, i])
+            if problem:
+                return [problem]
+            value.append(item)
+    else:
+        if len(got) > 1:
+            return [Problem(where, "repeated", 1, len(got), schema, f"{name} is repeated")]
+        value, problem = _scalar(got[0], schema, where)
+        if problem:
+            return [problem]
+    out = []
+    for err in compiled(schema).iter_errors(value):
+        for p in problems_of(err, where[0]):
+            p.path = [*where, *p.path[1:]]
+            out.append(p)
+    return out
+
+
+def _scalar(text: str, schema: dict, where: list):
+    """(value, None) or (None, problem): a raw parameter string as its schema's type."""
+    typ = schema.get("type")
+    if typ is None or typ == "string":
+        return text, None
+    if typ == "integer" and _INTEGER.match(text):
+        return int(text), None
+    if typ == "number" and _NUMBER.match(text):
+        return float(text), None
+    if typ == "boolean" and text in ("true", "false"):
+        return text == "true", None
+    if typ not in ("integer", "number", "boolean"):
+        return text, None
+    return None, Problem(where, "type", typ, text, schema, f"{text!r} is not of type '{typ}'")
 
 
 VALIDATOR_MAP = {

@@ -1,4 +1,5 @@
-"""The request journal (``GET /__mock/journal``): method, path, status, time and any error body.
+"""The request journal (``GET /__mock/journal``): method, path, status, time, any error body and
+any injected fault (``injected``).
 
 It also puts the running mock in the scope, where the security check and the lean handler
 path find it (``core.security.MOCK``).
@@ -10,6 +11,7 @@ import time
 
 from ..security import MOCK
 from . import ERROR_BODY
+from .faults import INJECTED
 
 
 class Journal:
@@ -44,6 +46,7 @@ class Journal:
                 "durationMs": round((time.perf_counter() - started) * 1000, 3),
                 "operationId": _operation_name(scope),
                 "error": ext.get(ERROR_BODY),
+                **({"injected": ext[INJECTED]} if INJECTED in ext else {}),   # a fault of middleware.faults
             })
 
 

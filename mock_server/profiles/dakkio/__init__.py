@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ...core.profile import Fixtures, Profile, Settings
 from ...core.resources import data_file
-from . import envelope, fixtures, views
+from . import envelope, fixtures, views, webhooks
 from .control import control_routes
 from .services import access, quota
 from .state import State
@@ -19,7 +19,10 @@ KEY_TYPE_MESSAGE = "x-dakkio-key-type-message"
 
 def new_state(settings: Settings) -> State:
     q = quota.Quota(*settings.rate_limit) if settings.rate_limit else None
-    return State(seed=settings.seed, clock=settings.clock, quota=q)
+    state = State(seed=settings.seed, clock=settings.clock, quota=q)
+    state.webhooks = webhooks.Outbox(settings.webhooks)
+    state.listeners.append(state.webhooks.on_event)
+    return state
 
 
 def authenticate(state: State, credential, operation):
@@ -43,6 +46,10 @@ def banner(state: State, base: str) -> list[str]:
     if not state.key_ids:
         lines.append("  (none: load a fixture document with an admin key)")
     lines.append(f"Try: curl -H 'X-API-Key: <admin key>' {base}/api/buckets")
+    if state.webhooks is not None:
+        where = {"local": "sent to this machine and network only (--webhooks on: anywhere)",
+                 "on": "sent to any host", "off": "off: logged, not sent"}[state.webhooks.mode]
+        lines.append(f"Alert webhooks: {where}; deliveries at {base}/__mock/webhooks")
     return lines
 
 

@@ -24,8 +24,8 @@ def envelope(error: str, message: str, details: list | None = None) -> dict:
     return body
 
 
-def render(err: ApiError) -> tuple[int, dict, dict]:
-    """(status, body, headers) of any error."""
+def render(err: ApiError, operation=None) -> tuple[int, dict, dict]:
+    """(status, body, headers) of any error (the same envelope whatever the operation)."""
     if isinstance(err, RequestInvalid):
         message, details = word(err)
         return 400, envelope(_PHRASES[400], message, details), {}

@@ -84,6 +84,19 @@ class AlertRule:
     status: str = "active"
     last_triggered_at: int | None = None
     triggers: list = field(default_factory=list)   # trigger times (ms)
+    run_start: int | None = None   # sustained conditions: timestamp of the current run's first matching reading
+
+
+@dataclass
+class AlertTriggered:
+    """A domain event: ``rule`` fired at ``at`` (ingestion time) on a point of ``source``."""
+
+    rule: AlertRule
+    source: DataSource
+    values: dict
+    timestamp: int             # the point's timestamp (ms)
+    metadata: dict
+    at: int
 
 
 @dataclass

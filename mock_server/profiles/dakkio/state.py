@@ -56,6 +56,12 @@ class State:
         self.quota_fixed = quota is not None       # --rate-limit given: fixtures do not change it
         self.quota = quota or Quota(limit=DEFAULT_PLAN["maxApiCalls"])
         self.default_quota = (self.quota.limit, self.quota.window)
+        self.listeners: list = []                  # called with each domain event (e.g. model.AlertTriggered)
+        self.webhooks = None                       # the webhook outbox (webhooks.Outbox) when wired by the profile
+
+    def emit(self, event) -> None:
+        for listener in self.listeners:
+            listener(event)
 
     def now(self) -> int:
         return self._clock()

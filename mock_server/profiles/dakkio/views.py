@@ -7,7 +7,7 @@ import math
 from ...core import timeutil
 from ...core.timeutil import format as ts
 from .model import BucketAnalytics, DeletedResources, Overview
-from .services import buckets
+from .services import alerts, buckets
 from .services.quota import QuotaStatus
 from .state import State
 
@@ -70,6 +70,21 @@ def alert_created(r) -> dict:
     return {"_id": r.id, "bucketId": r.bucket_id, "dataSourceId": r.data_source_id, "name": r.name,
             "condition": r.condition, "parsedCondition": r.parsed, "webhookUrl": r.webhook_url,
             "status": r.status, "cooldownMinutes": r.cooldown_minutes, "createdAt": ts(r.created_at)}
+
+
+def alert_triggered(event, webhook_id: str) -> dict:
+    """The ``alert.triggered`` webhook payload (webhooks guide; the operator as a symbol, ``>``)."""
+    rule = event.rule
+    return {
+        "event": "alert.triggered", "timestamp": ts(event.at), "webhookId": webhook_id, "bucketId": rule.bucket_id,
+        "data": {
+            "alertId": rule.id, "alertName": rule.name, "dataSourceId": event.source.id,
+            "dataSourceName": event.source.name, "condition": rule.condition,
+            "currentValue": event.values.get(rule.parsed["field"]), "threshold": rule.parsed["value"],
+            "operator": alerts.SYMBOLS[rule.parsed["operator"]], "triggeredAt": ts(event.at),
+            "dataPoint": {"timestamp": ts(event.timestamp), "values": event.values, "metadata": event.metadata},
+        },
+    }
 
 
 def ingested_point(state: State, bucket, body: dict, stored) -> dict:

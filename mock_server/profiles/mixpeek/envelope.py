@@ -24,7 +24,7 @@ def envelope(status: int, message: str, details: dict | None = None) -> dict:
     return {"success": False, "status": status, "error": error}
 
 
-def render(err: ApiError) -> tuple[int, dict, dict]:
+def render(err: ApiError, operation=None) -> tuple[int, dict, dict]:
     if isinstance(err, RequestInvalid):
         return 422, envelope(422, "Request validation failed",
                              {"errors": [pydantic(p) for p in err.problems]}), {}

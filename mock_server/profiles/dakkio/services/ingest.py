@@ -73,8 +73,9 @@ def ingest(state: State, bucket: Bucket, points: list[dict]) -> Ingested:
             src.series.append_batch(ts, now, seqs, values, metas, fields)
         else:
             src.series.append_batch(ts[idx], now, seqs[idx], values, metas, fields)
+        group_ts = ts if idx is None else ts[idx]
         for rule in alerts.active_rules(state, src):
-            alerts.fire(rule, alerts.hits_in_columns(rule, fields), now)
+            _alert(state, src, rule, alerts.hits_in_columns(rule, fields, group_ts), idx, points, ts, now)
     return Ingested(n, first, ts, now)
 
 
@@ -88,16 +89,25 @@ def _ingest_points(state: State, points: list[dict], by_raw: dict, now: int) -> 
             raise PointInvalid(i, ["timestamp"], "Invalid datetime")
         stamps.append(ms)
     first = state.ids.take(len(points))
-    by_source: dict[str, list[dict]] = {}
+    by_source: dict[str, list[int]] = {}
     for i, p in enumerate(points):
         src = by_raw[p["dataSourceId"]]
-        values = p["values"]
-        src.series.append_point(stamps[i], now, first + i, values, p.get("metadata") or {})
-        by_source.setdefault(src.id, []).append(values)
-    for sid, values in by_source.items():
-        for rule in alerts.active_rules(state, state.sources[sid]):
-            alerts.fire(rule, alerts.hits_in_values(rule, values), now)
+        src.series.append_point(stamps[i], now, first + i, p["values"], p.get("metadata") or {})
+        by_source.setdefault(src.id, []).append(i)
+    for sid, rows in by_source.items():
+        src = state.sources[sid]
+        for rule in alerts.active_rules(state, src):
+            hits = alerts.hits_in_values(rule, [points[i]["values"] for i in rows], [stamps[i] for i in rows])
+            _alert(state, src, rule, hits, rows, points, stamps, now)
     return Ingested(len(points), first, np.array(stamps, dtype=np.int64), now)
+
+
+def _alert(state: State, src, rule, hits, rows, points: list[dict], stamps, now: int) -> None:
+    """Fire ``rule`` on ``hits`` (positions among ``rows``, the request's points of ``src``; None:
+    all of them) and announce every trigger with the point that fired it."""
+    for k in alerts.fire(rule, hits, now):
+        i = int(k) if rows is None else int(rows[k])
+        alerts.announce(state, rule, src, points[i], stamps[i], now)
 
 
 def _timestamps(points: list[dict], now: int) -> np.ndarray:
