@@ -97,3 +97,13 @@ def test_installed_contract_suite_gates_the_installed_mock(installed):
         assert " passed" in out.stdout
     finally:
         _stop(proc)
+
+
+def test_every_package_of_the_code_is_in_the_wheel_list():
+    """pyproject.toml lists packages by hand (the data folders need it): a new package must be listed."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.relative_to(ROOT).parts[:-1]) for top in ("mock_server", "contract_tests")
+             for p in (ROOT / top).rglob("__init__.py")}
+    assert found <= listed, f"add to pyproject.toml's packages: {sorted(found - listed)}"
