@@ -9,7 +9,7 @@ import yaml
 from starlette.testclient import TestClient
 
 from mock_server import create_app
-from mock_server.core.documents import SpecRefused
+from openapi_model.documents import SpecRefused
 
 from .conftest import ROOT
 

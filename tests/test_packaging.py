@@ -104,6 +104,6 @@ def test_every_package_of_the_code_is_in_the_wheel_list():
     import tomllib
 
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
-    found = {".".join(p.relative_to(ROOT).parts[:-1]) for top in ("mock_server", "contract_tests")
+    found = {".".join(p.relative_to(ROOT).parts[:-1]) for top in ("mock_server", "contract_tests", "openapi_model")
              for p in (ROOT / top).rglob("__init__.py")}
     assert found <= listed, f"add to pyproject.toml's packages: {sorted(found - listed)}"

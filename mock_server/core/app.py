@@ -22,8 +22,10 @@ from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.options import SwaggerUIOptions
 from starlette.exceptions import HTTPException
 
+from openapi_model import inference as plan
+from openapi_model.contract import Contract
+
 from . import control, fast
-from .contract import Contract
 from .errors import (
     UNDEFINED,
     ApiError,
@@ -37,7 +39,6 @@ from .errors import (
 )
 from .faults import FaultModel
 from .generic import handlers as generic_handlers
-from .generic import plan
 from .generic.store import GenericStore
 from .middleware import ERROR_BODY
 from .middleware.body_limit import BodyLimit

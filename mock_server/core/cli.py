@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     fixtures = None if args.fixtures.lower() == "none" else args.fixtures
     if args.spec and fixtures == "default":
         fixtures = None
-    from .documents import SpecRefused
+    from openapi_model.documents import SpecRefused
     try:
         app = create_app(args.api, fixtures, spec=args.spec, seed=args.seed, rate_limit=args.rate_limit,
                          validate_responses=args.validate_responses, latency=args.latency,

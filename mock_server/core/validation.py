@@ -24,6 +24,8 @@ from connexion.validators import (
 )
 from jsonschema import Draft4Validator, FormatChecker
 
+from openapi_model.schema import INT_FORMATS, draft4, int_format
+
 from . import timeutil
 from .errors import UNDEFINED, Problem, RequestInvalid
 
@@ -66,46 +68,8 @@ def raise_for(errors, location: str) -> None:
 
 
 _VALIDATORS: dict[int, tuple] = {}
-_MAPS = ("properties", "patternProperties", "definitions")
-_OAS_ONLY = {"nullable", "example", "examples", "discriminator", "readOnly", "writeOnly", "xml", "externalDocs",
-             "deprecated"}
-
-
-def _draft4(node, keep_all_keys: bool = False):
-    """An OpenAPI 3.0 schema as plain Draft 4 (``nullable`` becomes a ``null`` type; OAS-only keywords go)."""
-    if isinstance(node, list):
-        return [_draft4(v) for v in node]
-    if not isinstance(node, dict):
-        return node
-    if keep_all_keys:
-        return {k: _draft4(v) for k, v in node.items()}
-    out = {k: _draft4(v, k in _MAPS) for k, v in node.items() if k not in _OAS_ONLY and not k.startswith("x-")}
-    bounds = _INT_FORMATS.get(node.get("format")) if node.get("type") == "integer" else None
-    if bounds:                          # jsonschema-rs checks formats of strings only: int32/int64 as bounds
-        low, high = bounds
-        out["minimum"] = max(out.get("minimum", low), low)
-        out["maximum"] = min(out.get("maximum", high), high)
-    if node.get("nullable"):
-        if isinstance(out.get("type"), str):
-            out["type"] = [out["type"], "null"]
-        if "enum" in out:
-            out["enum"] = [*out["enum"], None]
-    return out
-
-
-_INT_FORMATS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
-
-
-def _int_format(name):
-    low, high = _INT_FORMATS[name]
-
-    def check(value) -> bool:
-        return not isinstance(value, int) or isinstance(value, bool) or low <= value <= high
-    return check
-
-
-for _fmt in _INT_FORMATS:
-    FORMAT_CHECKER.checks(_fmt)(_int_format(_fmt))
+for _fmt in INT_FORMATS:
+    FORMAT_CHECKER.checks(_fmt)(int_format(_fmt))
 
 
 class FastValidator:
@@ -122,7 +86,7 @@ class FastValidator:
         try:
             import jsonschema_rs
 
-            rs_schema = _draft4(schema)
+            rs_schema = draft4(schema)
             if self.datetime_paths is not None:
                 rs_schema = _without_datetime(rs_schema)   # checked in bulk by _datetimes_ok
             self.fast = jsonschema_rs.Draft4Validator(

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from openapi_model.inference import flatten, json_media
+
 from ..errors import ApiError, RequestInvalid, Unauthenticated
-from .plan import flatten, json_media
 from .responses import NO_BODY, answer
 
 _STATUS_FIELDS = {"status", "code", "statuscode", "status_code", "httpstatus"}

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import base64
 
+from openapi_model import inference as P
+
 from ..errors import NotFound
-from . import plan as P
 from .responses import NO_BODY, answer
 
 _TOTALS = {"total", "count", "total_count", "totalcount", "totalitems", "total_items", "totalresults",

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..contract import Contract
-from ..generate import Generator
+from openapi_model.contract import Contract
+from openapi_model.generate import Generator
+
 from ..profile import Fixtures, Profile, Settings
 from . import errors
 from .store import GenericStore

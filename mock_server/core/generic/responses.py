@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..generate import Generator
-from .plan import json_media, success
+from openapi_model.generate import Generator
+from openapi_model.inference import json_media, success
 
 NO_BODY = object()
 

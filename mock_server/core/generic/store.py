@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import uuid
 
-from ..generate import Generator
+from openapi_model.generate import Generator
 
 
 class GenericStore:

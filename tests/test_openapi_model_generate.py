@@ -6,9 +6,10 @@ import re
 import pytest
 from jsonschema import Draft4Validator
 
-from mock_server.core import regexgen
-from mock_server.core.generate import Generator
-from mock_server.core.validation import FORMAT_CHECKER, _draft4
+from mock_server.core.validation import FORMAT_CHECKER
+from openapi_model import regexgen
+from openapi_model.generate import Generator
+from openapi_model.schema import draft4 as _draft4
 
 SCHEMAS = [
     {"type": "string", "format": "date-time"}, {"type": "string", "format": "date"},

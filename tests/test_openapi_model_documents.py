@@ -3,8 +3,8 @@
 import pytest
 import yaml
 
-from mock_server.core.documents import SpecRefused, load
-from mock_server.core.openapi31 import to_30
+from openapi_model.documents import SpecRefused, load
+from openapi_model.openapi31 import to_30
 
 from .conftest import ROOT
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..generate import merge_all_of
+from .generate import merge_all_of
 
 CREATE, READ, LIST, REPLACE, UPDATE, DELETE, UPSERT, EXAMPLES, PROFILE = (
     "create", "read", "list", "replace", "update", "delete", "upsert", "examples", "profile")
