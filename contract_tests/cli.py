@@ -1,4 +1,5 @@
-"""``dakkio-contract``: run the conformance suite against a Dakkio deployment (a thin wrapper over pytest)."""
+"""``dakkio-contract``: gate a deployment of any OpenAPI 3.0 contract (Dakkio's by default): the generic
+gate from the spec, plus the semantic suites of a known API (a thin wrapper over pytest)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ def main(argv: list[str] | None = None) -> int:
                                 epilog="Other arguments go to pytest (e.g. -k, -m data, -x, -v).")
     p.add_argument("--base-url", help="target (env DAKKIO_BASE_URL); default: start dakkio-mock on a free port")
     p.add_argument("--admin-key", help="admin API key (env DAKKIO_ADMIN_KEY)")
+    p.add_argument("--spec", help="the target's OpenAPI 3.0 document (default: Dakkio's); any spec gets the generic gate")
+    p.add_argument("--pack", choices=["auto", "dakkio", "mixpeek", "none"], default="auto",
+                   help="semantic suites on top of the generic gate (auto: detected from the spec)")
+    p.add_argument("--header", action="append", default=[], metavar="'NAME: VALUE'", help="a credential header")
+    p.add_argument("--bearer", metavar="TOKEN", help="token for HTTP bearer / OAuth2 / OpenID Connect schemes")
+    p.add_argument("--api-key", metavar="KEY", help="key for the spec's apiKey scheme (header, query or cookie)")
+    p.add_argument("--basic", metavar="USER:PASSWORD", help="credentials for HTTP basic schemes")
     p.add_argument("--profile", choices=["quick", "thorough"], default="quick",
                    help="quick: CI-sized Schemathesis run; thorough: many more examples")
     p.add_argument("--read-only", action="store_true", help="only safe requests, for production: no writes at all")
@@ -26,10 +34,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="an address of this machine the target can reach, to receive and check alert webhooks")
     args, rest = p.parse_known_args(argv)
     pyargs = [str(HERE), "-p", "no:cacheprovider", "--rootdir", str(HERE), "-q", f"--profile={args.profile}"]
-    for flag in ("base_url", "admin_key", "webhook_host"):
+    for flag in ("base_url", "admin_key", "webhook_host", "spec", "pack", "bearer", "api_key", "basic"):
         value = getattr(args, flag)
         if value:
             pyargs.append(f"--{flag.replace('_', '-')}={value}")
+    pyargs += [f"--header={h}" for h in args.header]
     for flag in ("read_only", "lenient", "skip_schemathesis"):
         if getattr(args, flag):
             pyargs.append(f"--{flag.replace('_', '-')}")

@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from . import report
 from .client import Api, Recorder
-from .contract import operations
+from .contract import operations, spec_file
+
+HERE = Path(__file__).resolve().parent
 
 DEMO_ADMIN_KEY = "dakkio_a_demoadmin0000000000000000000000000000000"
 RESOURCES = ("buckets", "api_keys", "data_sources", "data", "alerts", "analytics", "cross_cutting")
@@ -34,18 +37,63 @@ def pytest_addoption(parser):
     g.addoption("--report", dest="dakkio_report", default=None, help="directory for the conformance report")
     g.addoption("--skip-schemathesis", action="store_true", help="hand-written suites only")
     g.addoption("--clock-tolerance", type=float, default=300.0, help="seconds allowed between server and local clocks")
+    g.addoption("--spec", dest="contract_spec_path", default=os.environ.get("CONTRACT_SPEC"),
+                help="the target's OpenAPI document (default: Dakkio's)")
+    g.addoption("--pack", default="auto", choices=["auto", *PACKS, "none"],
+                help="semantic suites to add to the generic gate (auto: by the spec or the mock's health)")
+    g.addoption("--header", action="append", default=[], help="'Name: value' sent as a credential (repeatable)")
+    g.addoption("--bearer", default=None, help="a token for HTTP bearer / OAuth2 / OpenID Connect schemes")
+    g.addoption("--api-key", default=None, help="a key for the spec's apiKey scheme (header, query or cookie)")
+    g.addoption("--basic", default=None, help="user:password for HTTP basic schemes")
     g.addoption("--webhook-host", default=os.environ.get("DAKKIO_WEBHOOK_HOST"), metavar="HOST[:PORT]",
                 help="an address of this machine the target can reach: alert webhooks are received there "
                 "(env DAKKIO_WEBHOOK_HOST; default 127.0.0.1 for a local mock, else the webhook test skips)")
 
 
+PACKS = {"dakkio": "dakkio.yaml", "mixpeek": "mixpeek.yaml"}
+MIXPEEK_DEMO_KEY = "sk_demo0000000000000000000000000000"
+
+
+def resolve_spec(path: str | None) -> Path:
+    return Path(path).resolve() if path else spec_file("dakkio.yaml")
+
+
+def detect_pack(config) -> str:
+    """The pack to run: asked for, or the one whose spec the target's spec is (by its title)."""
+    asked = config.getoption("--pack")
+    if asked != "auto":
+        return asked
+    title = (yaml.safe_load(config.contract_spec.read_text()).get("info") or {}).get("title")
+    for pack, name in PACKS.items():
+        if (yaml.safe_load(spec_file(name).read_text()).get("info") or {}).get("title") == title:
+            return pack
+    return "none"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """The gate (``gate/``) always runs; a pack's suites only when that pack is selected. The Dakkio
+    pack's suites are the ``test_*.py`` at the top of this package."""
+    pack = getattr(config, "contract_pack", "dakkio")
+    path = Path(collection_path)
+    if path.parent == HERE and path.name.startswith("test_") and path.name != "test_schemathesis.py":
+        return pack != "dakkio"
+    if path.parent == HERE / "packs":
+        return None
+    if path.parent.parent == HERE / "packs":
+        return path.name != pack
+    return None
+
+
 def pytest_configure(config):
+    config.contract_spec = resolve_spec(config.getoption("contract_spec_path"))
+    config.contract_pack = detect_pack(config)
     for name, text in [("contract(op, title, source, decision)", "one case of one operation"),
                        ("documented", "checks what the Dakkio docs state"),
                        ("assumption", "checks a DESIGN.md decision (see --lenient)"),
                        ("safe", "sends only reads; kept by --read-only"),
                        ("mock_only", "needs the mock's control API; skipped elsewhere"),
-                       ("schemathesis", "property-based run of Schemathesis")] + [(r, f"resource: {r}") for r in RESOURCES]:
+                       ("schemathesis", "property-based run of Schemathesis"),
+                       ("gate", "a generic check derived from the spec alone")] + [(r, f"resource: {r}") for r in RESOURCES]:
         config.addinivalue_line("markers", f"{name}: {text}")
     config.dakkio_results = []
 
@@ -72,24 +120,36 @@ def _free_port() -> int:
 @dataclass
 class Target:
     base_url: str
-    admin_key: str
+    admin_key: str | None
     is_mock: bool
     process: subprocess.Popen | None = None
+    bearer: str | None = None
 
 
 @pytest.fixture(scope="session")
 def target(request):
     cfg = request.config
     base_url, admin_key, proc = cfg.getoption("--base-url"), cfg.getoption("--admin-key"), None
+    pack, bearer = cfg.contract_pack, cfg.getoption("--bearer")
     if not base_url:
         port = _free_port()
         exe = Path(sys.executable).with_name("dakkio-mock")
         cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "mock_server"]),
                "--port", str(port), "--seed", "1", "--validate-responses", "--log-level", "warning"]
+        if pack == "mixpeek":
+            cmd += ["--api", "mixpeek"]
+            bearer = bearer or MIXPEEK_DEMO_KEY
+        elif pack != "dakkio":
+            bearer = bearer or f"gate-{uuid.uuid4().hex}"
+            cmd += ["--spec", str(cfg.contract_spec), "--accept-credential", bearer]
+            for value in (cfg.getoption("--api-key"), cfg.getoption("--basic")):
+                if value:
+                    cmd += ["--accept-credential", value]
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        base_url, admin_key = f"http://127.0.0.1:{port}", admin_key or DEMO_ADMIN_KEY
+        base_url = f"http://127.0.0.1:{port}"
+        admin_key = admin_key or (DEMO_ADMIN_KEY if pack == "dakkio" else None)
         _wait_up(base_url, proc)
-    if not admin_key:
+    if not admin_key and pack == "dakkio":
         pytest.exit("--admin-key (or DAKKIO_ADMIN_KEY) is required with --base-url", returncode=4)
     is_mock = False
     try:
@@ -97,6 +157,7 @@ def target(request):
     except (requests.RequestException, ValueError):
         pass
     t = Target(base_url.rstrip("/"), admin_key, is_mock, proc)
+    t.bearer = bearer
     cfg.dakkio_target = t
     yield t
     if proc:

@@ -193,7 +193,21 @@ def item_schema(contract, op) -> dict:
     schema = flatten(contract, response_schema(contract, op))
     if schema.get("type") == "array":
         return flatten(contract, contract.resolve(schema.get("items") or {}))
-    return schema
+    return unwrapped(contract, schema)
+
+
+_ID_LIKE = ("id", "_id", "uuid", "key", "name")
+
+
+def unwrapped(contract, schema: dict) -> dict:
+    """A wrapper's item: ``{"message": ..., "bucket": {...}}`` -> the bucket's schema (the only
+    object property that has properties), when the wrapper itself carries no id-like field."""
+    props = schema.get("properties") or {}
+    if any(k.lower() in _ID_LIKE or k.lower().endswith("id") for k in props):
+        return schema
+    inner = [flatten(contract, sub) for sub in props.values()]
+    inner = [sub for sub in inner if sub.get("type", "object") == "object" and sub.get("properties")]
+    return inner[0] if len(inner) == 1 else schema
 
 
 def flatten(contract, schema: dict) -> dict:

@@ -172,7 +172,8 @@ def create_app(profile: Profile | str | None = "dakkio", fixtures: str | Path | 
                spec: str | Path | None = None,
                seed: int | None = None, rate_limit: tuple[int, str] | None = None, validate_responses: bool = False,
                clock=None, swagger_ui: bool = True, lean: bool = True,
-               latency: str | None = None, fault_rate: str | None = None, webhooks: str = "local"):
+               latency: str | None = None, fault_rate: str | None = None, webhooks: str = "local",
+               credentials: tuple = ()):
     """The ASGI app of ``profile`` (a ``Profile`` or its name), or of the contract at ``spec`` served
     with no profile. ``app.mock`` gives tests the state, journal and reset. ``fixtures``: a path,
     ``"default"`` (the profile's demo data) or None.
@@ -187,7 +188,8 @@ def create_app(profile: Profile | str | None = "dakkio", fixtures: str | Path | 
         profile = get(profile)
     if fixtures == "default":
         fixtures = profile.fixtures.default
-    mock = Mock(profile, fixtures, Settings(seed=seed, clock=clock, rate_limit=rate_limit, webhooks=webhooks))
+    mock = Mock(profile, fixtures, Settings(seed=seed, clock=clock, rate_limit=rate_limit, webhooks=webhooks,
+                                        credentials=tuple(credentials)))
     mock.faults.configure(latency, fault_rate)   # --latency, --fault-rate (core.faults grammar)
     app_cls = fast.LeanAsyncApp if lean else AsyncApp
     ui_options = SwaggerUIOptions(swagger_ui=swagger_ui, swagger_ui_path="/ui")

@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--api", default=DEFAULT, choices=NAMES, help=f"which API to serve (default {DEFAULT})")
     p.add_argument("--spec", metavar="PATH", default=None,
                    help="serve this OpenAPI 3.0/3.1 document (YAML or JSON) with no profile: state inferred from it")
+    p.add_argument("--accept-credential", action="append", default=[], metavar="VALUE",
+                   help="with --spec: accept only this key/token (repeatable); default: any credential present")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=4010, help="port (default 4010, like Prism)")
     p.add_argument("--fixtures", default="default",
@@ -96,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         fixtures = None
     from openapi_model.documents import SpecRefused
     try:
-        app = create_app(args.api, fixtures, spec=args.spec, seed=args.seed, rate_limit=args.rate_limit,
+        app = create_app(args.api, fixtures, spec=args.spec, credentials=args.accept_credential, seed=args.seed,
+                         rate_limit=args.rate_limit,
                          validate_responses=args.validate_responses, latency=args.latency,
                          fault_rate=args.fault_rate, webhooks=args.webhooks)
     except SpecRefused as exc:

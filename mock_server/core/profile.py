@@ -37,6 +37,7 @@ class Settings:
     seed: int | None = None
     clock: Callable[[], int] | None = None      # ms since the epoch; tests fix it
     rate_limit: tuple[int, str] | None = None   # (calls, window)
+    credentials: tuple[str, ...] = ()           # a spec without a profile: the only credentials accepted
     webhooks: str = "local"                     # outgoing callbacks: local (this machine/network) | on | off
 
 

@@ -14,10 +14,13 @@ from .store import GenericStore
 
 
 def authenticate(state, credential, operation):
-    """Security presence: any non-empty credential in a declared place passes (as Prism does)."""
-    if not credential.value:
+    """Security presence: any non-empty credential in a declared place passes (as Prism does), or,
+    with ``--accept-credential``, only the ones given (so a gate can check that others are refused)."""
+    accepted = getattr(state, "credentials", ())
+    value = credential.value if credential.password is None else f"{credential.value}:{credential.password}"
+    if not credential.value or (accepted and value not in accepted):    # basic: user:password
         return None
-    return _Principal(credential.value)
+    return _Principal(value)
 
 
 class _Principal:
@@ -39,7 +42,9 @@ def from_spec(path: str | Path) -> Profile:
     title = (contract.doc.get("info") or {}).get("title") or Path(path).name
 
     def new_state(settings: Settings) -> GenericStore:
-        return GenericStore(settings.seed, contract.resolve)
+        store = GenericStore(settings.seed, contract.resolve)
+        store.credentials = tuple(settings.credentials)
+        return store
 
     def banner(state, base: str) -> list[str]:
         return [f"Serving {Path(path).name} with no profile: see {base}/__mock/operations for how each operation answers"]

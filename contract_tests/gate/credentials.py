@@ -1,0 +1,89 @@
+"""Credentials as the spec's ``securitySchemes`` declare them, and the ways to get them wrong.
+
+Given on the command line: ``--header 'Name: value'``, ``--bearer TOKEN``, ``--api-key VALUE`` (put
+where the apiKey scheme says: header, query or cookie), ``--basic user:password``.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import string
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Auth:
+    headers: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+    cookies: dict = field(default_factory=dict)
+
+    def merged(self, other: Auth) -> Auth:
+        return Auth({**self.headers, **other.headers}, {**self.params, **other.params},
+                    {**self.cookies, **other.cookies})
+
+
+@dataclass
+class Given:
+    headers: dict
+    bearer: str | None = None
+    api_key: str | None = None
+    basic: str | None = None
+
+
+def for_scheme(scheme: dict, given: Given) -> Auth | None:
+    """How ``given`` credentials meet one scheme (None: nothing given for it)."""
+    kind = scheme.get("type")
+    if kind == "apiKey":
+        value = given.api_key or _header(given.headers, scheme.get("name", ""))
+        return _place(scheme, value) if value else None
+    http = (scheme.get("scheme") or "").lower()
+    if kind == "http" and http == "basic" and given.basic:
+        return Auth({"Authorization": "Basic " + base64.b64encode(given.basic.encode()).decode()})
+    if kind in ("http", "oauth2", "openIdConnect") and http != "basic" and given.bearer:
+        return Auth({"Authorization": f"Bearer {given.bearer}"})
+    if "Authorization" in given.headers and kind == "http":
+        return Auth({"Authorization": given.headers["Authorization"]})
+    return None
+
+
+def _header(headers: dict, name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+
+
+def _place(scheme: dict, value: str) -> Auth:
+    where, name = scheme.get("in", "header"), scheme.get("name", "")
+    if where == "query":
+        return Auth(params={name: value})
+    if where == "cookie":
+        return Auth(cookies={name: value})
+    return Auth(headers={name: value})
+
+
+def wrong(scheme: dict, good: str | None, rng: random.Random) -> dict[str, Auth]:
+    """The credential outcomes every secured operation must refuse: malformed, and well-formed but
+    unknown (same shape as the good one: the same prefix, another tail)."""
+    kind, http = scheme.get("type"), (scheme.get("scheme") or "").lower()
+    tail = "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(24))
+    if kind == "apiKey":
+        unknown = _same_shape(good, rng) if good else f"k_{tail}"
+        return {"malformed": _place(scheme, "!" + tail + " "), "unknown": _place(scheme, unknown)}
+    if http == "basic":
+        return {"malformed": Auth({"Authorization": "Basic !!not-base64!!"}),
+                "unknown": Auth({"Authorization": "Basic " + base64.b64encode(f"nobody:{tail}".encode()).decode()})}
+    return {"malformed": Auth({"Authorization": f"Bearer{tail}"}),
+            "unknown": Auth({"Authorization": f"Bearer {_same_shape(good, rng) if good else tail}"})}
+
+
+def _same_shape(value: str, rng: random.Random) -> str:
+    """``value`` with its tail (after the last ``_`` or ``-``) replaced by random characters of its kinds."""
+    cut = max(value.rfind("_"), value.rfind("-")) + 1
+    head, tail = value[:cut], value[cut:]
+    alphabet = (string.ascii_lowercase if tail.islower() or not tail.isalpha() else "") + \
+        (string.digits if any(c.isdigit() for c in tail) else "") + \
+        (string.ascii_uppercase if any(c.isupper() for c in tail) else "")
+    alphabet = alphabet or string.ascii_lowercase
+    while True:
+        new = head + "".join(rng.choice(alphabet) for _ in range(max(len(tail), 8)))
+        if new != value:
+            return new
