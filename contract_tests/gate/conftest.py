@@ -7,7 +7,7 @@ import random
 import pytest
 import requests
 
-from . import credentials
+from . import credentials, fields
 from .spec import GateSpec
 
 
@@ -65,8 +65,16 @@ def rng():
 
 def pytest_generate_tests(metafunc):
     """Cases computed from the spec: every secured operation x outcome; every inferred resource."""
-    if "secured_case" in metafunc.fixturenames or "resource_case" in metafunc.fixturenames:
-        spec = GateSpec(metafunc.config.contract_spec)
+    names = {"secured_case", "resource_case", "confusion_case", "limit_case"} & set(metafunc.fixturenames)
+    if not names:
+        return
+    spec = GateSpec(metafunc.config.contract_spec)
+    if "confusion_case" in names:
+        cases = [(f, label, value) for f in fields.all_fields(spec) for label, value in fields.confusions(f)]
+        metafunc.parametrize("confusion_case", cases, ids=[f"{f.id}-{label}" for f, label, _ in cases])
+    if "limit_case" in names:
+        cases = [(f, label, value, valid) for f in fields.all_fields(spec) for label, value, valid in fields.limits(f)]
+        metafunc.parametrize("limit_case", cases, ids=[f"{f.id}-{label}" for f, label, _, _ in cases])
     if "secured_case" in metafunc.fixturenames:
         cases = [(op.operation_id, outcome) for op in spec.operations() if spec.secured(op)
                  for outcome in ("none", "malformed", "unknown")]

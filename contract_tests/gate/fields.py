@@ -1,0 +1,117 @@
+"""Every field of a request an operation takes, as the rules see it: its place (body path or query
+parameter), its schema, and whether it may be null. Walked from the spec, so a new operation or a new
+field is covered by every rule without anyone listing it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openapi_model.generate import merge_all_of
+
+MAX_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Field:
+    op_id: str
+    where: str            # body | query
+    path: tuple           # body: property names from the root; query: (name,)
+    schema: dict
+
+    @property
+    def id(self) -> str:
+        return f"{self.op_id}:{self.where}.{'.'.join(map(str, self.path))}"
+
+
+def body_fields(spec, op) -> list[Field]:
+    body = spec.raw(op).get("requestBody")
+    if not body:
+        return []
+    content = (spec.contract.resolve(body) or {}).get("content") or {}
+    media = next((m for m in content if "json" in m), None)
+    if media is None:
+        return []
+    out: list[Field] = []
+    _walk(spec, op.operation_id, content[media].get("schema") or {}, (), out)
+    return out
+
+
+def _walk(spec, op_id, schema, path, out, depth=0):
+    schema = spec.contract.resolve(schema) or {}
+    if "allOf" in schema:
+        schema = merge_all_of(schema, spec.contract.resolve)
+    if depth >= MAX_DEPTH:
+        return
+    for name, sub in (schema.get("properties") or {}).items():
+        sub = spec.contract.resolve(sub) or {}
+        if "allOf" in sub:
+            sub = merge_all_of(sub, spec.contract.resolve)
+        out.append(Field(op_id, "body", (*path, name), sub))
+        if sub.get("type") == "object" or "properties" in sub:
+            _walk(spec, op_id, sub, (*path, name), out, depth + 1)
+
+
+def query_fields(spec, op) -> list[Field]:
+    return [Field(op.operation_id, "query", (p["name"],), spec.contract.resolve(p.get("schema") or {}))
+            for p in spec.parameters(op) if p["in"] == "query"]
+
+
+def all_fields(spec) -> list[Field]:
+    return [f for op in spec.operations() for f in (*body_fields(spec, op), *query_fields(spec, op))]
+
+
+_WRONG = {  # declared type -> values of other kinds (type confusion)
+    "object": [["an", "array"], "a string"],
+    "array": [{"an": "object"}, "a string"],
+    "string": [{"an": "object"}, ["an", "array"], 12345],
+    "integer": ["12", {"an": "object"}, 1.5],
+    "number": ["1.5", {"an": "object"}],
+    "boolean": ["true", 1],
+}
+
+
+def confusions(field: Field) -> list[tuple[str, object]]:
+    """(label, wrong value) for one field: other JSON kinds, a number as a string, null where not nullable."""
+    s = field.schema
+    kind = s.get("type")
+    if kind is None or any(k in s for k in ("oneOf", "anyOf", "not")):
+        return []                                   # any value (or one of several kinds) is allowed
+    if field.where == "query":
+        return [("not a number", "abc")] if kind in ("integer", "number") else \
+            [("not a boolean", "maybe")] if kind == "boolean" else []
+    out = [(f"{type(v).__name__} for {kind}", v) for v in _WRONG.get(kind, [])]
+    if kind in ("string",) and s.get("format") in ("date-time", "date", "uuid", "email", "uri"):
+        out.append(("malformed " + s["format"], "not-a-" + s["format"]))
+    if not s.get("nullable"):
+        out.append(("null where not nullable", None))
+    return out
+
+
+def limits(field: Field) -> list[tuple[str, object, bool]]:
+    """(label, value, valid) at n-1, n and n+1 of every documented limit of the field."""
+    s, out = field.schema, []
+    makers = {"minLength": lambda n: "a" * n, "maxLength": lambda n: "a" * n, "minimum": lambda n: n,
+              "maximum": lambda n: n, "minItems": lambda n: [_item(s)] * n, "maxItems": lambda n: [_item(s)] * n}
+    for key, make in makers.items():
+        n = s.get(key)
+        if not isinstance(n, (int, float)) or isinstance(n, bool) or n > 2000:
+            continue
+        if key in ("minimum", "maximum") and s.get("exclusive" + key[0].upper() + key[1:]):
+            continue
+        if s.get("enum") or (key.endswith("Length") and (s.get("pattern") or s.get("format"))):
+            continue                                 # a length alone does not make a valid value
+        if key.endswith("Items") and _item(s) is None:
+            continue
+        lower = key.startswith("min")
+        for value_n, valid in ((n - 1, not lower), (n, True), (n + 1, lower)):
+            if value_n < 0 and key in ("minLength", "maxLength", "minItems", "maxItems"):
+                continue
+            out.append((f"{key} {n}: {value_n}", make(value_n), valid))
+    return out
+
+
+def _item(schema):
+    items = schema.get("items") or {}
+    if "example" in items:
+        return items["example"]
+    return {"string": "a", "integer": 1, "number": 1, "boolean": True}.get(items.get("type"))

@@ -1,0 +1,25 @@
+"""Every documented limit at n-1, n and n+1 (lengths, bounds, item counts): the values outside are
+refused with a 4xx and the documented error body (rule: *limits*). A value inside may still be
+refused for what it means (a condition of one character is not a condition): then the refusal must
+be in the documented error body, never a 5xx. Acceptance at the limit, where the meaning is known,
+is the packs' to check (e.g. Dakkio's bucket name of exactly 100 characters)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .test_type_confusion import check_refused, send
+
+
+@pytest.mark.gate
+def test_limit(gate_spec, good_auth, http, limit_case):
+    field, label, value, valid = limit_case
+    op, r = send(gate_spec, good_auth, http, field, value)
+    what = f"{field.id} {label}"
+    assert r.status_code < 500, f"{what}: {r.status_code} {r.text[:300]}"
+    if not valid:
+        check_refused(gate_spec, op, r, what)
+    elif r.status_code >= 400:
+        schema = gate_spec.error_schema(op, r.status_code)
+        if schema is not None:
+            assert not gate_spec.problems(schema, r.json()), f"{what}: the {r.status_code} body is not documented"

@@ -1,0 +1,54 @@
+"""Every body and query field, at its own level and nested ones, gets values of the wrong kind (an
+array where an object is expected, an object where a string is, a number as a string, null where not
+nullable) and must be refused with a 4xx and the error body the spec documents (rule: *types*)."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from .conftest import auth_for
+
+
+def set_at(body, path, value):
+    body = copy.deepcopy(body) if isinstance(body, dict) else {}
+    node = body
+    for step in path[:-1]:
+        if not isinstance(node.get(step), dict):
+            node[step] = {}
+        node = node[step]
+    node[path[-1]] = value
+    return body
+
+
+def send(gate_spec, good_auth, http, field, value):
+    op = gate_spec.contract.by_id[field.op_id]
+    auth = auth_for(gate_spec, good_auth, op)
+    if auth is None:
+        pytest.skip(f"no credentials given for {op.operation_id}")
+    base = gate_spec.request_body(op)
+    params = dict(auth.params)
+    body = base
+    if field.where == "body":
+        body = set_at(base, field.path, value)
+    else:
+        params[field.path[0]] = value
+    return op, http.request(op.method, http.base + gate_spec.path(op, {}), json=body, params=params,
+                            headers=auth.headers, cookies=auth.cookies, timeout=30)
+
+
+def check_refused(gate_spec, op, r, what):
+    assert 400 <= r.status_code < 500 and r.status_code not in (401, 403, 404, 405), \
+        f"{what}: {r.status_code} {r.text[:300]}"
+    schema = gate_spec.error_schema(op, r.status_code)
+    if schema is not None:
+        problems = gate_spec.problems(schema, r.json())
+        assert not problems, f"{what}: the {r.status_code} body is not the documented error: {problems}"
+
+
+@pytest.mark.gate
+def test_wrong_kind_is_refused(gate_spec, good_auth, http, confusion_case):
+    field, label, value = confusion_case
+    op, r = send(gate_spec, good_auth, http, field, value)
+    check_refused(gate_spec, op, r, f"{field.id} {label}")
