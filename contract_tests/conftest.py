@@ -280,10 +280,11 @@ def pytest_runtest_makereport(item, call):
         except Exception:  # noqa: BLE001 - the report must never break the run
             rec = None
         exchanges = [e.render() for e in (rec.exchanges[-3:] if rec else [])]
+    gate_op, gate_title = _gate_case(item)
     item.config.dakkio_results.append(report.Result(
         nodeid=item.nodeid,
-        op=mark.kwargs["op"] if mark else item.name,
-        title=mark.kwargs["title"] if mark else item.name,
+        op=mark.kwargs["op"] if mark else gate_op or item.name,
+        title=mark.kwargs["title"] if mark else gate_title or item.name,
         source=mark.kwargs["source"] if mark else "",
         decision=mark.kwargs.get("decision") if mark else None,
         status=status,
@@ -292,14 +293,43 @@ def pytest_runtest_makereport(item, call):
     ))
 
 
+def _gate_case(item) -> tuple[str | None, str | None]:
+    """(operationId, case title) of a gate test, from its spec-derived parameter."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    for name, value in params.items():
+        if name == "secured_case":
+            return value[0], f"credentials: {value[1]}"
+        if name in ("confusion_case", "limit_case"):
+            return value[0].op_id, f"{name.split('_')[0]}: {value[0].where}.{'.'.join(map(str, value[0].path))} {value[1]}"
+        if name == "resource_case":
+            return value, "CRUD walk"
+    return None, None
+
+
 def pytest_terminal_summary(terminalreporter, config):
     results = getattr(config, "dakkio_results", [])
     if not results:
         return
-    terminalreporter.write_line(report.summary_line(results))
+    terminalreporter.write_line(report.summary_line(results, _title(config)))
+    terminalreporter.write_line(report.score_line(results))
     if getattr(config, "dakkio_lenient", 0):
         terminalreporter.write_line(f"--lenient: {config.dakkio_lenient} assumption check(s) failed and were reported as warnings")
     out = config.getoption("dakkio_report")
     if out:
-        path = report.write(Path(out), results, getattr(config, "dakkio_target", None), operations())
+        path = report.write(Path(out), results, getattr(config, "dakkio_target", None), _report_operations(config),
+                            title=_title(config), pack=config.contract_pack)
         terminalreporter.write_line(f"conformance report: {path}")
+
+
+def _title(config) -> str:
+    return (yaml.safe_load(config.contract_spec.read_text()).get("info") or {}).get("title") or config.contract_spec.name
+
+
+def _report_operations(config) -> dict:
+    out = {}
+    doc = yaml.safe_load(config.contract_spec.read_text())
+    for path, item in (doc.get("paths") or {}).items():
+        for method, op in (item or {}).items():
+            if isinstance(op, dict) and "operationId" in op:
+                out[op["operationId"]] = {"method": method.upper(), "path": path, **op}
+    return out or operations()

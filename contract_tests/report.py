@@ -22,21 +22,48 @@ class Result:
     exchanges: list = field(default_factory=list)
 
 
-def summary_line(results) -> str:
+def scores(results) -> tuple[dict[str, tuple[int, int]], tuple[int, int]]:
+    """Conformance per operation and overall, in the spirit of Microcks' index: cases exercised
+    (run, not skipped) and passed. A team watches it rise as its server meets more of the contract."""
+    per: dict[str, list[int]] = {}
+    for r in results:
+        if r.status == "skipped":
+            continue
+        entry = per.setdefault(r.op, [0, 0])
+        entry[0] += 1
+        entry[1] += r.status == "passed"
+    total = [sum(v[0] for v in per.values()), sum(v[1] for v in per.values())]
+    return {op: (v[0], v[1]) for op, v in per.items()}, (total[0], total[1])
+
+
+def _pct(passed: int, exercised: int) -> str:
+    return f"{100.0 * passed / exercised:.1f}%" if exercised else "n/a"
+
+
+def score_line(results) -> str:
+    per, (exercised, passed) = scores(results)
+    full = sum(1 for e, p in per.values() if e and e == p)
+    return (f"conformance score: {_pct(passed, exercised)} ({passed}/{exercised} cases); "
+            f"{full}/{len(per)} operations fully conformant")
+
+
+def summary_line(results, title: str = "Dakkio") -> str:
     parts = []
     for kind, group in (("documented", [r for r in results if not r.decision]),
                         ("assumption", [r for r in results if r.decision])):
         c = Counter(r.status for r in group)
         parts.append(f"{kind}: {c['passed']} passed, {c['failed']} failed, {c['warn']} warned, {c['skipped']} skipped")
-    return "Dakkio conformance -- " + "; ".join(parts)
+    return f"{title} conformance -- " + "; ".join(parts)
 
 
-def write(directory: Path, results, target, operations) -> Path:
+def write(directory: Path, results, target, operations, title: str = "Dakkio", pack: str = "dakkio") -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    lines = ["# Dakkio conformance report", ""]
+    lines = [f"# {title} conformance report", ""]
     if target:
         lines += [f"- Target: `{target.base_url}`{' (dakkio-mock)' if target.is_mock else ''}"]
-    lines += [f"- Date: {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}", f"- {summary_line(results)}", "",
+    per, _ = scores(results)
+    lines += [f"- Date: {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}", f"- Pack: {pack}; the generic gate always",
+              f"- {summary_line(results, title)}", f"- {score_line(results)}", "",
               "`documented` cases check what the Dakkio docs state; `assumption` cases check a decision of",
               "DESIGN.md where the docs are silent (use `--lenient` to report those as warnings).", ""]
     order = {op: i for i, op in enumerate(operations)}
@@ -46,7 +73,9 @@ def write(directory: Path, results, target, operations) -> Path:
     for op in sorted(by_op, key=lambda o: (order.get(o, 999), o)):
         info = operations.get(op)
         head = f"{info['method']} {info['path']} ({op})" if info else op
-        lines += [f"## {head}", "", "| case | kind | result | source |", "|---|---|---|---|"]
+        exercised, passed = per.get(op, (0, 0))
+        lines += [f"## {head}", "", f"Score: {_pct(passed, exercised)} ({passed}/{exercised})", "",
+                  "| case | kind | result | source |", "|---|---|---|---|"]
         for r in by_op[op]:
             kind = f"assumption ({r.decision})" if r.decision else "documented"
             lines.append(f"| {r.title} | {kind} | {ICON.get(r.status, r.status)} | {r.source} |")
