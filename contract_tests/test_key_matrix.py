@@ -1,44 +1,63 @@
-"""Every operation x {admin, write, read, no key, malformed key, deleted key, key of another bucket}."""
+"""Every operation x every credential outcome per key type: admin, write, read, no key, malformed,
+well-formed but unknown (each documented prefix), deleted, another bucket's. Requests are built from
+the spec; the allowed types come from its ``x-dakkio-key-types``."""
+
+import re
 
 import pytest
 
 from . import checks
 from .client import NO_KEY
-from .contract import NO_ACCESS, NO_PERMISSION, case_marks, key_type_message, key_types, operations
+from .contract import NO_ACCESS, NO_PERMISSION, SPEC_PATH, case_marks, key_type_message, key_types, operations
+from .gate.spec import GateSpec
 
-KEYS = ["admin", "write", "read", "none", "malformed", "deleted", "other_bucket_write", "other_bucket_read"]
+KEYS = ["admin", "write", "read", "none", "malformed", "unknown_admin", "unknown_write", "unknown_read", "deleted",
+        "other_bucket_write", "other_bucket_read"]
+
+
+_SPEC = GateSpec(SPEC_PATH)
 
 
 def build(op, world, factory):
-    """(method, path, body) of a valid request of ``op`` on bucket A, with fresh resources where it destroys."""
-    a, src = world.a, world.source_a
-    return {
-        "listBuckets": lambda: ("GET", "/api/buckets", None),
-        "createBucket": lambda: ("POST", "/api/buckets", {"name": factory.name()}),
-        "getBucket": lambda: ("GET", f"/api/buckets/{a}", None),
-        "deleteBucket": lambda: ("DELETE", f"/api/buckets/{factory.bucket()}", None),
-        "listApiKeys": lambda: ("GET", f"/api/buckets/{a}/keys", None),
-        "createApiKey": lambda: ("POST", f"/api/buckets/{a}/keys", {"name": factory.name("k"), "type": "read"}),
-        "deleteApiKey": lambda: ("DELETE", f"/api/buckets/{a}/keys/{factory.key(a, 'read')['_id']}", None),
-        "listDataSources": lambda: ("GET", f"/api/buckets/{a}/sources", None),
-        "createDataSource": lambda: ("POST", f"/api/buckets/{a}/sources", {"name": factory.name("s"), "schema": {}}),
-        "ingestData": lambda: ("POST", "/api/data", {"bucketId": a, "dataSourceId": src, "values": {"temperature": 20}}),
-        "batchIngestData": lambda: ("POST", "/api/data/batch",
-                                    {"bucketId": a, "dataPoints": [{"dataSourceId": src, "values": {"temperature": 21}}]}),
-        "queryData": lambda: ("POST", "/api/data/query", {"bucketId": a, "filters": {"limit": 1}}),
-        "createAlertRule": lambda: ("POST", "/api/alerts", {"bucketId": a, "dataSourceId": src, "name": "m",
-                                                            "condition": "temperature is greater than 99",
-                                                            "webhookUrl": "https://example.com/h"}),
-        "listAlertRules": lambda: ("GET", f"/api/buckets/{a}/alerts", None),
-        "getBucketAnalytics": lambda: ("GET", f"/api/analytics/buckets/{a}", None),
-        "getAnalyticsOverview": lambda: ("GET", "/api/analytics/overview", None),
-    }[op]()
+    """(method, path, body) of a valid request of ``op`` on bucket A, made from the spec (its path and
+    its request example) with this run's resources put in: fresh ones where the request destroys."""
+    operation = _SPEC.contract.by_id[op]
+    own = re.findall(r"\{([^}/]+)\}", operation.path)
+    values = {}
+    for name in own:
+        destroyed = operation.method == "DELETE" and name == own[-1]
+        if name == "keyId":
+            values[name] = factory.key(world.a, "read")["_id"]
+        elif name in ("id", "bucketId"):
+            values[name] = factory.bucket() if destroyed else world.a
+    return operation.method, _SPEC.path(operation, values), _ours(_SPEC.request_body(operation), world, factory)
+
+
+def _ours(node, world, factory):
+    """The example's ids and names replaced by this run's (bucket A, its first source, unique names)."""
+    if isinstance(node, list):
+        return [_ours(v, world, factory) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key == "bucketId":
+            out[key] = world.a
+        elif key == "dataSourceId":
+            out[key] = world.source_a
+        elif key == "name" and isinstance(value, str):
+            out[key] = factory.name("m")
+        elif key == "type" and value == "admin":
+            out[key] = "read"
+        else:
+            out[key] = _ours(value, world, factory)
+    return out
 
 
 def expected(op, who):
     """(status, message) the contract pins for ``who`` calling ``op`` on bucket A."""
     allowed = key_types(op)
-    if who in ("none", "malformed", "deleted"):
+    if who in ("none", "malformed", "deleted") or who.startswith("unknown_"):
         return 401, "Invalid or missing API key"
     kind = who.replace("other_bucket_", "")
     if kind not in allowed:
@@ -51,6 +70,9 @@ def expected(op, who):
 def key_for(who, world, target):
     return {"admin": None, "write": world.write_a, "read": world.read_a, "none": NO_KEY,
             "malformed": "dakkio_w_not-a-real-key", "deleted": world.deleted_key,
+            # well-formed (documented prefix + 40 lowercase alphanumerics) but never issued, per key type
+            "unknown_admin": "dakkio_a_" + "0unknown" * 5, "unknown_write": "dakkio_w_" + "0unknown" * 5,
+            "unknown_read": "dakkio_r_" + "0unknown" * 5,
             "other_bucket_write": world.write_b, "other_bucket_read": world.read_b}[who]
 
 
