@@ -154,7 +154,7 @@ def _miscount(_):
 
 def _key_types(op, types):
     def patch(_):
-        from mock_server.core import contract as spec_mod
+        from openapi_model import contract as spec_mod
         original = spec_mod.Contract.__init__
 
         def init(self, *a, **kw):
