@@ -36,7 +36,7 @@ SOURCES = {
 
 @functools.lru_cache(maxsize=1)
 def spec() -> dict:
-    return yaml.safe_load(SPEC_PATH.read_text())
+    return yaml.load(SPEC_PATH.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe
 
 
 @functools.lru_cache(maxsize=1)

@@ -3,21 +3,44 @@
 Each mutant is a small, explicit patch registered here: ``before`` runs before the app is
 built (patching store, engine, handler or contract behaviour), ``wrap`` wraps the finished
 ASGI app (rewriting responses). Run one with ``python -m tests.mutants NAME --port P``;
-``control`` is the unmutated mock served the same way.
+``control`` is the unmutated mock served the same way (``control-mixpeek``, ``control-petstore``,
+``control-airflow`` for the other targets).
+
+A mutant serves Dakkio (the default), Mixpeek (``api="mixpeek"``) or a third-party spec with no
+profile (``spec=PATH``, with the ``credential`` the mock accepts and the gate is given). The
+Mixpeek and generic ones are declared as tables of seams: ``seam(module, attribute, replacement)``
+replaces one named function of production code by ``replacement(original)``, so nothing here
+copies a production function; the rest rewrite responses (``rewrite``/``json_edit``/``responses``).
+``contract_args`` is the ``dakkio-contract`` command line that gates each.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from mock_server.core import errors, timeutil, validation
+from mock_server.core.generic import errors as generic_errors
+from mock_server.core.generic import handlers as generic_handlers
+from mock_server.core.generic import profile as generic_profile
 from mock_server.profiles.dakkio import engine, views
 from mock_server.profiles.dakkio.handlers import data_sources as ds_handlers
 from mock_server.profiles.dakkio.services import access, alerts, analytics, api_keys, buckets, ingest
+from mock_server.profiles.mixpeek import services as mx_services
+from mock_server.profiles.mixpeek import state as mx_state
+from mock_server.profiles.mixpeek.handlers import buckets as mx_handlers
+from openapi_model import inference as plans
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_KEY = "dakkio_a_demoadmin0000000000000000000000000000000"
+PETSTORE = "tests/thirdparty/oai_petstore_expanded/petstore-expanded.yaml"
+AIRFLOW = "tests/thirdparty/airflow_v1/v1.yaml"
+AIRFLOW_LOGIN = ("--basic", "admin:secret")
 
 
 @dataclass
@@ -28,6 +51,9 @@ class Mutant:
     description: str
     before: Callable | None = None
     wrap: Callable | None = None
+    api: str = field(default="dakkio", kw_only=True)        # the profile served: "dakkio", "mixpeek"; "generic"
+    spec: str | None = field(default=None, kw_only=True)    # generic: the spec served with no profile (repo-relative)
+    credential: tuple | None = field(default=None, kw_only=True)   # generic: (gate option, value the mock accepts)
 
 
 MUTANTS: dict[str, Mutant] = {}
@@ -360,13 +386,202 @@ mutant("wrong-401-message", "cross_cutting", "wrong message", "401 says 'Unautho
        wrap=_wrap_all(_plain_401))(none)
 
 
+# ------------------------------------------------------------------ declared mutants: seams and response rewrites
+
+def seam(module, attribute: str, replacement: Callable):
+    """One named seam of production code: ``module.attribute`` becomes ``replacement(original)``."""
+    return module, attribute, replacement
+
+
+def patches(*seams):
+    """A ``before`` applying ``seams`` (each mutant runs in a process of its own)."""
+    def before(_):
+        for module, attribute, replacement in seams:
+            setattr(module, attribute, replacement(getattr(module, attribute)))
+    return before
+
+
+def responses(fn, path: str = ".*", methods: str = ".*"):
+    """``rewrite`` for every method matching ``methods`` (a regex) on paths matching ``path``."""
+    method_re = re.compile(methods)
+
+    def wrap(app):
+        async def wrapped(scope, receive, send):
+            method = scope.get("method", "")
+            if scope["type"] != "http" or not method_re.fullmatch(method):
+                return await app(scope, receive, send)
+            return await rewrite(method, path, fn)(app)(scope, receive, send)
+        wrapped.mock = app.mock
+        return wrapped
+    return wrap
+
+
+def declare(table, *, api: str, resource: str, spec: str | None = None, credential: tuple | None = None):
+    """Register a table of ``(name, kind, description, how)``; ``how`` is a seam, a tuple of seams or a
+    response wrapper."""
+    for name, kind, description, how in table:
+        if callable(how):
+            MUTANTS[name] = Mutant(name, resource, kind, description, None, how, api=api, spec=spec,
+                                   credential=credential)
+        else:
+            seams = how if isinstance(how[0], tuple) else (how,)
+            MUTANTS[name] = Mutant(name, resource, kind, description, patches(*seams), None, api=api, spec=spec,
+                                   credential=credential)
+
+
+# ------------------------------------------------------------------ Mixpeek (DESIGN decisions 26-31)
+
+def _kept(deletion, state, namespace):
+    state.buckets(namespace)[deletion.bucket.id] = deletion.bucket
+    return deletion
+
+
+def _as_401(d):
+    d["status"] = 401
+    return d, 401
+
+
+def _no_success(d):
+    d.pop("success", None)
+    return d
+
+
+def _pages(edit):
+    def fn(d):
+        if "pagination" in d:      # the lists' answers
+            edit(d["pagination"])
+        return d
+    return fn
+
+
+def _int_next(p):
+    p["next_page"] = int(p["next_page"]) if p["next_page"] is not None else None
+
+
+def _floor_pages(p):
+    p["total_pages"] = p["total"] // p["page_size"]
+
+
+def _as_400(d):
+    d["status"], d["error"]["type"] = 400, "BadRequestError"
+    return d, 400
+
+
+LISTS = "/v1/buckets(/list)?"      # GET /v1/buckets, POST /v1/buckets/list (and the create, left alone)
+MIXPEEK_MUTANTS = [
+    ("mixpeek-duplicate-names", "state bug", "duplicate bucket names are accepted",
+     seam(mx_services, "_name_taken", lambda original: lambda *a, **kw: None)),
+    ("mixpeek-namespace-ignored", "scope hole", "X-Namespace is ignored: every request sees namespace default",
+     seam(mx_services, "principal", lambda original: lambda state, key, namespace: original(state, key, None))),
+    ("mixpeek-rename-onto-taken", "state bug", "a patch may rename a bucket onto an existing name",
+     seam(mx_services, "_name_taken", lambda original: lambda state, namespace, name, other_than=None:
+          None if other_than is not None else original(state, namespace, name))),
+    ("mixpeek-delete-keeps-bucket", "state bug", "a deleted bucket stays readable",
+     seam(mx_services, "delete", lambda original: lambda state, namespace, identifier:
+          _kept(original(state, namespace, identifier), state, namespace))),
+    ("mixpeek-description-empty", "wrong default", "description defaults to \"\" instead of null",
+     seam(mx_services, "create", lambda original: lambda state, namespace, name, description, *a, **kw:
+          original(state, namespace, name, "" if description is None else description, *a, **kw))),
+    ("mixpeek-alias-ignored", "validation gap", "the seed's `schema` alias is ignored (an empty schema is stored)",
+     seam(mx_handlers, "_schema", lambda original: lambda body: body.get("bucket_schema") or {"properties": {}})),
+    ("mixpeek-schema-patch-ignored", "validation gap", "bucket_schema in a patch is ignored (200, not 400)",
+     seam(mx_services, "update", lambda original: lambda state, namespace, identifier, changes: original(
+         state, namespace, identifier, {k: v for k, v in changes.items() if k not in ("bucket_schema", "schema")}))),
+    ("mixpeek-limit-unbounded", "validation gap", "limit over 1000 is accepted",
+     seam(validation, "problems_of", lambda original: lambda err, loc:
+          [] if err.validator == "maximum" else original(err, loc))),
+    ("mixpeek-ids-uppercase", "format bug", "bucket ids are upper-case hex",
+     seam(mx_state.State, "new_hex", lambda original: lambda self, n=12: original(self, n).upper())),
+    ("mixpeek-401", "wrong status", "refused keys answer 401 instead of 403",
+     responses(json_edit(_as_401, {403}))),
+    ("mixpeek-envelope-no-success", "broken envelope", "error bodies lack success: false",
+     responses(json_edit(_no_success, set(range(400, 600))))),
+    ("mixpeek-next-page-int", "mistyped field", "pagination.next_page is a number, not a string",
+     responses(json_edit(_pages(_int_next), {200}), LISTS, "GET|POST")),
+    ("mixpeek-total-pages-floor", "query bug", "total_pages rounds down",
+     responses(json_edit(_pages(_floor_pages), {200}), LISTS, "GET|POST")),
+    ("mixpeek-422-as-400", "wrong status", "validation errors answer 400 BadRequestError instead of 422",
+     responses(json_edit(_as_400, {422}))),
+]
+MUTANTS["control-mixpeek"] = Mutant("control-mixpeek", "-", "-", "the unmutated Mixpeek mock", api="mixpeek")
+declare(MIXPEEK_MUTANTS, api="mixpeek", resource="buckets")
+
+
+# ------------------------------------------------------------------ a spec with no profile (DESIGN decisions 32-35)
+
+def plan_mode(old: str, new: str):
+    """A replacement of ``generic.handlers.make``: operations the spec implies as ``old`` served as ``new``."""
+    return lambda original: lambda mock, plan: original(
+        mock, dataclasses.replace(plan, mode=new) if plan.mode == old else plan)
+
+
+def _deletes_forgive(original):
+    """``make`` whose delete handlers answer 204 for an item that is not there."""
+    def make(mock, plan):
+        handler = original(mock, plan)
+        if plan.mode != plans.DELETE:
+            return handler
+
+        async def forgiving(body=None, **params):
+            try:
+                return await handler(body=body, **params)
+            except errors.NotFound:
+                return b"", 204, {}
+        forgiving.__name__ = handler.__name__
+        return forgiving
+    return make
+
+
+GENERIC_MUTANTS = [   # (name, kind, description, how), spec, credential
+    (("generic-delete-keeps", "state bug", "a delete answers 204 and deletes nothing",
+      seam(generic_handlers, "make", plan_mode(plans.DELETE, plans.READ))), PETSTORE, None),
+    (("generic-read-generated", "state bug", "reads answer a generated body, not the stored item",
+      seam(generic_handlers, "make", plan_mode(plans.READ, plans.EXAMPLES))), PETSTORE, None),
+    (("generic-list-misses-new", "state bug", "lists answer generated items, not the stored ones",
+      seam(generic_handlers, "make", plan_mode(plans.LIST, plans.EXAMPLES))), PETSTORE, None),
+    (("generic-create-drops-body", "state bug", "created items keep only generated fields, not the body's",
+      seam(generic_handlers, "_create", lambda original: lambda store, res, items, body:
+           original(store, res, items, {}))), PETSTORE, None),
+    (("generic-second-delete-204", "wrong status", "deleting a missing item answers 204, not 404",
+      seam(generic_handlers, "make", _deletes_forgive)), PETSTORE, None),
+    (("generic-errors-problem-json", "broken envelope", "errors are RFC 7807, not the spec's Error schema",
+      seam(generic_errors, "_documented", lambda original: lambda operation, status: None)), PETSTORE, None),
+    (("generic-update-ignored", "state bug", "a PATCH answers the item unchanged and stores nothing",
+      seam(generic_handlers, "make", plan_mode(plans.UPDATE, plans.READ))), AIRFLOW, AIRFLOW_LOGIN),
+    (("generic-any-credential", "auth hole", "any credential is accepted (presence only)",
+      seam(generic_profile, "authenticate", lambda original: lambda state, credential, operation:
+           original(None, credential, operation))), AIRFLOW, AIRFLOW_LOGIN),
+]
+MUTANTS["control-petstore"] = Mutant("control-petstore", "-", "-", "the generic mock serving the petstore", api="generic",
+                                     spec=PETSTORE)
+MUTANTS["control-airflow"] = Mutant("control-airflow", "-", "-", "the generic mock serving Airflow's API", api="generic",
+                                    spec=AIRFLOW, credential=AIRFLOW_LOGIN)
+for row, spec, credential in GENERIC_MUTANTS:
+    declare([row], api="generic", resource={PETSTORE: "petstore", AIRFLOW: "airflow"}[spec], spec=spec,
+            credential=credential)
+
+
+def contract_args(name: str, url: str) -> list[str]:
+    """The ``dakkio-contract`` arguments that gate mutant ``name`` served at ``url``."""
+    m = MUTANTS[name]
+    if m.api == "mixpeek":
+        return ["--spec", "openapi/mixpeek.yaml", "--base-url", url]
+    if m.api == "generic":
+        return ["--spec", m.spec, "--base-url", url, *(m.credential or ())]
+    return ["--base-url", url, "--admin-key", ADMIN_KEY]
+
+
 def build(name: str):
     m = MUTANTS[name]
     if m.before:
         m.before(None)
     from mock_server.core.app import create_app
 
-    app = create_app("dakkio", "default", seed=1)
+    if m.api == "generic":
+        accepted = (m.credential[1],) if m.credential else ()
+        app = create_app(spec=ROOT / m.spec, fixtures=None, seed=1, credentials=accepted)
+    else:
+        app = create_app(m.api, "default", seed=1)
     return m.wrap(app) if m.wrap else app
 
 
