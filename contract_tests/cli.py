@@ -13,6 +13,11 @@ HERE = Path(__file__).resolve().parent
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "fuzz":   # fuzzing campaigns: contract_tests/fuzz/
+        from .fuzz import main as fuzz_main
+
+        return fuzz_main(argv[1:])
     p = argparse.ArgumentParser(prog="dakkio-contract", description=__doc__,
                                 epilog="Other arguments go to pytest (e.g. -k, -m data, -x, -v).")
     p.add_argument("--base-url", help="target (env DAKKIO_BASE_URL); default: start dakkio-mock on a free port")
