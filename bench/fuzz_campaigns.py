@@ -222,8 +222,11 @@ def write(results: dict, budget: int, seed: int, path: Path) -> None:
         o, b = r["ours"], r["bare"]
         lines += [f"### `{name}`", ""]
         if o["found"]:
-            lines += [f"Ours ({o.get('steps')} steps with the set-up that creates the bucket and data source; "
-                      f"cassette `{o.get('reproducer')}`), the failing request:", "", "```sh", o["curl"], "```", ""]
+            setup = "no set-up needed" if o.get("steps") == 1 else \
+                f"{o.get('steps')} requests: the set-up creates the bucket and the data source the placeholders stand for"
+            lines += [f"Ours (minimised and replayed; {setup}; cassette `{o.get('reproducer')}`, under the "
+                      "uncommitted `bench/.work/`), the failing request:",
+                      "", "```sh", o["curl"], "```", ""]
         else:
             lines += [f"Ours: not found in {budget} s ({o['cases']} cases).", ""]
         if b["found"]:
@@ -246,7 +249,11 @@ def main(argv=None) -> int:
     p.add_argument("--mutants", help="comma-separated names (default: all crash mutants)")
     p.add_argument("--skip-quick", action="store_true")
     p.add_argument("--out", default=str(ROOT / "bench" / "FUZZ_RESULTS.md"))
+    p.add_argument("--rewrite", action="store_true", help="only rewrite the results file from the last run's results.json")
     args = p.parse_args(argv)
+    if args.rewrite:
+        write(json.loads((WORK / "results.json").read_text()), args.budget, args.seed, Path(args.out))
+        return 0
     names = args.mutants.split(",") if args.mutants else [n for n in CRASH_MUTANTS if n != "control"]
     ops = labels()
     control = Server("control")

@@ -23,8 +23,10 @@ def hooks(tmp_path, monkeypatch):
     monkeypatch.setattr(module, "_world", None)
     monkeypatch.setattr(module, "_seen", set())
     yield module
-    for fn in (module.before_call, module.after_call, st_hooks.map_body, st_hooks.map_path_parameters):
-        GLOBAL_HOOK_DISPATCHER.unregister(fn)        # keep this process's Schemathesis as it was
+    for hooks_of_name in list(GLOBAL_HOOK_DISPATCHER.get_all().values()):   # keep this process's Schemathesis as it was
+        for fn in list(hooks_of_name):
+            if getattr(fn, "__module__", "") in (module.__name__, st_hooks.__name__):
+                GLOBAL_HOOK_DISPATCHER.unregister(fn)
 
 
 def case(method="POST", path="/api/data", params=None, body=None, query=None):
