@@ -52,3 +52,11 @@ def operations(doc):
         for method, op in item.items():
             if method in ("get", "post", "put", "delete", "patch"):
                 yield path, method, op, item.get("parameters", [])
+
+
+def node_bin(name: str) -> str:
+    """A linter installed by ``npm ci`` (the specs' redocly and spectral tests)."""
+    path = ROOT / "node_modules" / ".bin" / name
+    if not path.exists():
+        pytest.fail(f"{path.relative_to(ROOT)} missing: run `make setup` (npm ci) first")
+    return str(path)

@@ -17,7 +17,7 @@ import yaml
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
-from .conftest import ROOT, deref, operations
+from .conftest import ROOT, deref, node_bin, operations
 
 MIXPEEK_PATH = ROOT / "openapi" / "mixpeek.yaml"
 
@@ -148,16 +148,9 @@ def test_no_python_import_paths():
         assert banned not in text, banned
 
 
-def _node_bin(name):
-    path = ROOT / "node_modules" / ".bin" / name
-    if not path.exists():
-        pytest.fail(f"{path.relative_to(ROOT)} missing: run `make setup` (npm ci) first")
-    return str(path)
-
-
 def test_redocly_lint_is_clean():
     env = dict(os.environ, REDOCLY_TELEMETRY="off", REDOCLY_SUPPRESS_UPDATE_NOTICE="true")
-    out = subprocess.run([_node_bin("redocly"), "lint", str(MIXPEEK_PATH)], capture_output=True, text=True,
+    out = subprocess.run([node_bin("redocly"), "lint", str(MIXPEEK_PATH)], capture_output=True, text=True,
                          cwd=ROOT, env=env, timeout=120)
     text = out.stdout + out.stderr
     assert out.returncode == 0, text
@@ -167,7 +160,7 @@ def test_redocly_lint_is_clean():
 
 def test_spectral_lint_has_no_errors_or_warnings():
     assert shutil.which("node"), "node is required for the linters"
-    out = subprocess.run([_node_bin("spectral"), "lint", "--fail-severity=warn", str(MIXPEEK_PATH)],
+    out = subprocess.run([node_bin("spectral"), "lint", "--fail-severity=warn", str(MIXPEEK_PATH)],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
 

@@ -101,14 +101,7 @@ def run(steps: list[Step], expect: dict, base_url: str, credentials: dict, *, de
         sent.append((step.method, r.url, r.status_code))
         if i == len(steps) - 1:
             return Outcome(triggered(expect, r), r.status_code, r.text[:2000], requests=len(sent), sent=sent)
-        if step.capture:
-            try:
-                doc = r.json()
-                for name, pointer in step.capture.items():
-                    variables[name] = steps_mod.pointer_get(doc, pointer)
-            except (ValueError, KeyError, IndexError, TypeError):
-                raise SetupError(f"step {i + 1} ({step.method} {step.path}) answered {r.status_code}; "
-                                 f"could not capture {sorted(step.capture)}: {r.text[:300]}") from None
+        capture(step, i, r, variables)
     return Outcome(False, None, error="no steps")
 
 
@@ -119,14 +112,21 @@ def prepare(steps: list[Step], base_url: str, credentials: dict, session: reques
     variables = {steps_mod.UNIQUE: secrets.token_hex(4), "base_url": base_url.rstrip("/")}
     for i, step in enumerate(steps[:-1]):
         r = send(session, base_url, step, variables, credentials)
-        if step.capture:
-            try:
-                doc = r.json()
-                for name, pointer in step.capture.items():
-                    variables[name] = steps_mod.pointer_get(doc, pointer)
-            except (ValueError, KeyError, IndexError, TypeError):
-                raise SetupError(f"step {i + 1} answered {r.status_code}: {r.text[:300]}") from None
+        capture(step, i, r, variables)
     return variables
+
+
+def capture(step: Step, i: int, r, variables: dict) -> None:
+    """The ids a set-up step hands to the later ones (``step.capture``: name -> JSON pointer)."""
+    if not step.capture:
+        return
+    try:
+        doc = r.json()
+        for name, pointer in step.capture.items():
+            variables[name] = steps_mod.pointer_get(doc, pointer)
+    except (ValueError, KeyError, IndexError, TypeError):
+        raise SetupError(f"step {i + 1} ({step.method} {step.path}) answered {r.status_code}; "
+                         f"could not capture {sorted(step.capture)}: {r.text[:300]}") from None
 
 
 def _get(node, path):
