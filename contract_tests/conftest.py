@@ -17,7 +17,7 @@ import yaml
 
 from . import report
 from .client import Api, Recorder
-from .contract import operations, spec_file
+from .specs import spec_file
 
 HERE = Path(__file__).resolve().parent
 
@@ -82,12 +82,10 @@ def detect_pack(config) -> str:
 
 
 def pytest_ignore_collect(collection_path, config):
-    """The gate (``gate/``) always runs; a pack's suites only when that pack is selected. The Dakkio
-    pack's suites are the ``test_*.py`` at the top of this package."""
+    """The gate (``gate/``) and Schemathesis always run; a pack's suites (``packs/<name>/``) only when
+    that pack is selected."""
     pack = getattr(config, "contract_pack", "dakkio")
     path = Path(collection_path)
-    if path.parent == HERE and path.name.startswith("test_") and path.name != "test_schemathesis.py":
-        return pack != "dakkio"
     if path.parent == HERE / "packs" and path.is_dir():   # packs/<name>/: collected only for its pack
         return path.name != pack
     return None
@@ -225,51 +223,6 @@ def prefix(run_id):
     return f"ctr-{run_id}-"
 
 
-# ------------------------------------------------------------------ the run's own resources
-
-@dataclass
-class World:
-    """Two buckets with write and read keys and data sources, created by this run."""
-
-    a: str
-    b: str
-    write_a: str
-    read_a: str
-    write_b: str
-    read_b: str
-    deleted_key: str
-    deleted_key_id: str
-    key_ids: tuple
-    source_a: str       # temperature/humidity numbers, status string, downsampling on
-    source_b: str
-
-
-@pytest.fixture(scope="session")
-def factory(api, prefix, request):
-    from .factory import Factory
-
-    f = Factory(api, prefix)
-    yield f
-    if not request.config.getoption("--read-only"):
-        f.cleanup()
-
-
-@pytest.fixture(scope="session")
-def world(factory, request) -> World:
-    if request.config.getoption("--read-only"):
-        pytest.skip("--read-only: the suite creates no resources")
-    a, b = factory.bucket(), factory.bucket()
-    wa, ra = factory.key(a, "write"), factory.key(a, "read")
-    wb, rb = factory.key(b, "write"), factory.key(b, "read")
-    doomed = factory.key(a, "read")
-    factory.delete_key(a, doomed)
-    sa = factory.source(a, {"temperature": {"type": "number", "unit": "celsius"},
-                            "humidity": {"type": "number"}, "status": {"type": "string"}})
-    sb = factory.source(b, {"temperature": {"type": "number"}})
-    return World(a, b, wa["key"], ra["key"], wb["key"], rb["key"], doomed["key"], doomed["_id"],
-                 (wa["_id"], ra["_id"]), sa, sb)
-
-
 # ------------------------------------------------------------------ lenient mode and the report
 
 @pytest.hookimpl(hookwrapper=True)
@@ -347,4 +300,4 @@ def _report_operations(config) -> dict:
         for method, op in (item or {}).items():
             if isinstance(op, dict) and "operationId" in op:
                 out[op["operationId"]] = {"method": method.upper(), "path": path, **op}
-    return out or operations()
+    return out

@@ -16,8 +16,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from .contract import case
-
 ROOT = Path(__file__).resolve().parent.parent
 PHASES = "examples,coverage,fuzzing,stateful"
 CONFIG = {"dakkio": "schemathesis.toml", "mixpeek": "schemathesis-mixpeek.toml"}
@@ -26,7 +24,9 @@ EXCLUDED = {"mixpeek": ["--exclude-checks", "missing_required_header"]}
 
 
 @pytest.mark.schemathesis
-@case("cross_cutting", "Schemathesis: every operation, all checks, all phases", safe=True)
+@pytest.mark.safe
+@pytest.mark.contract(op="cross_cutting", title="Schemathesis: every operation, all checks, all phases", source="",
+                      decision=None)
 def test_schemathesis(target, prefix, request):
     from .conftest import PROFILES
 

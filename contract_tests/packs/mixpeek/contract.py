@@ -9,7 +9,7 @@ import functools
 import pytest
 import yaml
 
-from contract_tests.contract import spec_file
+from contract_tests.specs import spec_file
 
 SEED_PAGE = "/api-reference/buckets/create-bucket"
 

@@ -6,10 +6,11 @@ import re
 
 import pytest
 
+from contract_tests.client import NO_KEY
+from contract_tests.gate.spec import GateSpec
+
 from . import checks
-from .client import NO_KEY
 from .contract import NO_ACCESS, NO_PERMISSION, SPEC_PATH, case_marks, key_type_message, key_types, operations
-from .gate.spec import GateSpec
 
 KEYS = ["admin", "write", "read", "none", "malformed", "unknown_admin", "unknown_write", "unknown_read", "deleted",
         "other_bucket_write", "other_bucket_read"]

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import pytest
 import yaml
 
-
-def spec_file(name: str) -> Path:
-    """A contract shipped with the suite: in the installed package (a wheel) or in the checkout."""
-    here = Path(__file__).resolve().parent
-    for base in (here / "_data" / "openapi", here.parent / "openapi"):
-        if (base / name).exists():
-            return base / name
-    raise FileNotFoundError(f"openapi/{name} is neither in the installed package nor in a checkout")
-
+from contract_tests.specs import spec_file
 
 SPEC_PATH = spec_file("dakkio.yaml")
 NO_PERMISSION = "API key does not have permission for this operation"

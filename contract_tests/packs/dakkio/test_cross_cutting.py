@@ -4,8 +4,9 @@ import json
 
 import pytest
 
+from contract_tests.client import NO_KEY
+
 from . import checks
-from .client import NO_KEY
 from .contract import case, operations
 
 SOME_ID = "5f5f5f5f5f5f5f5f5f5f5f5f"
