@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -280,13 +281,34 @@ def pytest_terminal_summary(terminalreporter, config):
         return
     terminalreporter.write_line(report.summary_line(results, _title(config)))
     terminalreporter.write_line(report.score_line(results))
+    values_line = _values(config)
+    if values_line:
+        terminalreporter.write_line(values_line)
     if getattr(config, "dakkio_lenient", 0):
         terminalreporter.write_line(f"--lenient: {config.dakkio_lenient} assumption check(s) failed and were reported as warnings")
     out = config.getoption("dakkio_report")
     if out:
         path = report.write(Path(out), results, getattr(config, "dakkio_target", None), _report_operations(config),
-                            title=_title(config), pack=config.contract_pack)
+                            title=_title(config), pack=config.contract_pack, values=values_line)
+        if values_line:
+            (Path(out) / "values.json").write_text(json.dumps(config.contract_values, indent=1, sort_keys=True))
         terminalreporter.write_line(f"conformance report: {path}")
+
+
+def _values(config) -> str | None:
+    """The rule *values* over the pack's spec (a pack states expected bodies; the generic gate alone
+    does not): documented 2xx fields compared by value in this run, and those no case compared."""
+    if config.contract_pack == "none":
+        return None
+    from . import values
+    from .gate.fields import response_fields
+    from .gate.spec import GateSpec
+
+    spec = GateSpec(config.contract_spec)
+    documented = sum(len(paths) for op in spec.operations() for paths in response_fields(spec, op).values())
+    missing = values.coverage(spec)
+    config.contract_values = {"documented": documented, "missing": missing}
+    return report.values_line(documented, missing)
 
 
 def _title(config) -> str:

@@ -56,14 +56,25 @@ def summary_line(results, title: str = "Dakkio") -> str:
     return f"{title} conformance -- " + "; ".join(parts)
 
 
-def write(directory: Path, results, target, operations, title: str = "Dakkio", pack: str = "dakkio") -> Path:
+def values_line(documented: int, missing: dict) -> str:
+    """The rule *values* in one line: documented response fields compared by value, and the gaps."""
+    gaps = sum(len(v) for v in missing.values())
+    line = f"values: {documented - gaps}/{documented} documented response fields compared by value"
+    if gaps:
+        line += "; not compared: " + "; ".join(f"{op}: {', '.join(paths)}" for op, paths in sorted(missing.items()))
+    return line
+
+
+def write(directory: Path, results, target, operations, title: str = "Dakkio", pack: str = "dakkio",
+          values: str | None = None) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     lines = [f"# {title} conformance report", ""]
     if target:
         lines += [f"- Target: `{target.base_url}`{' (dakkio-mock)' if target.is_mock else ''}"]
     per, _ = scores(results)
     lines += [f"- Date: {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())}", f"- Pack: {pack}; the generic gate always",
-              f"- {summary_line(results, title)}", f"- {score_line(results)}", "",
+              f"- {summary_line(results, title)}", f"- {score_line(results)}",
+              *([f"- {values}"] if values else []), "",
               "`documented` cases check what the Dakkio docs state; `assumption` cases check a decision of",
               "DESIGN.md where the docs are silent (use `--lenient` to report those as warnings).", ""]
     order = {op: i for i, op in enumerate(operations)}

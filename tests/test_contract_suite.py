@@ -1,5 +1,6 @@
 """The contract suite against the mock: zero failures; read-only sends no writes; --lenient demotes assumptions."""
 
+import json
 import subprocess
 import sys
 import time
@@ -27,7 +28,16 @@ def test_quick_profile_passes_against_the_mock_it_starts(tmp_path):
     assert "0 failed" in report and "| FAIL |" not in report
     assert "## POST /api/data/batch (batchIngestData)" in report and "assumption (decision 8)" in report
     assert (tmp_path / "junit.xml").exists() and list((tmp_path / "schemathesis").glob("junit-*.xml"))
+    _every_field_compared(tmp_path)
     print(f"\ncontract suite, profile quick, against the mock: {elapsed:.1f} s")
+
+
+def _every_field_compared(report_dir):
+    """The rule *values*: no documented response field of any operation escapes the pack's cases."""
+    found = json.loads((report_dir / "values.json").read_text())
+    assert found["documented"] > 0 and found["missing"] == {}, found["missing"]
+    assert f"values: {found['documented']}/{found['documented']} documented response fields" in \
+        (report_dir / "conformance.md").read_text()
 
 
 def test_read_only_sends_no_writes():
@@ -60,12 +70,14 @@ def test_lenient_turns_assumption_failures_into_warnings(tmp_path):
         mock.stop()
 
 
-def test_the_mixpeek_pack_runs_for_a_mixpeek_target_and_deletes_what_it_created():
+def test_the_mixpeek_pack_runs_for_a_mixpeek_target_and_deletes_what_it_created(tmp_path):
     mock = LiveMock("--api", "mixpeek", "--seed", "3", "--validate-responses")
     try:
         before = requests.get(mock.url + "/__mock/state", timeout=10).json()
-        out = _contract("--spec", "openapi/mixpeek.yaml", "--base-url", mock.url, "--skip-schemathesis", "-rA")
+        out = _contract("--spec", "openapi/mixpeek.yaml", "--base-url", mock.url, "--skip-schemathesis", "-rA",
+                        "--report", str(tmp_path))
         assert out.returncode == 0, out.stdout[-6000:]
+        _every_field_compared(tmp_path)
         ran = {line.split()[1].split("::")[0] for line in out.stdout.splitlines() if line.startswith("PASSED ")}
         assert {"contract_tests/packs/mixpeek/test_buckets.py", "contract_tests/gate/test_crud_walks.py"} <= ran, ran
         assert not any(name.startswith("contract_tests/packs/dakkio/") for name in ran), ran      # no Dakkio suite

@@ -115,3 +115,34 @@ def _item(schema):
     if "example" in items:
         return items["example"]
     return {"string": "a", "integer": 1, "number": 1, "boolean": True}.get(items.get("type"))
+
+
+def response_fields(spec, op) -> dict[str, list[str]]:
+    """Status -> the documented field paths of ``op``'s 2xx JSON responses (``a.b``, ``a[].b``; an
+    object without properties, e.g. a free-form map, and an array of scalars are one field each)."""
+    out: dict[str, list[str]] = {}
+    for status, response in sorted(op.responses.items()):
+        if not str(status).startswith("2"):
+            continue
+        content = (spec.contract.resolve(response) or {}).get("content") or {}
+        media = next((m for m in content if "json" in m), None)
+        if media is not None and content[media].get("schema"):
+            paths: list[str] = []
+            _leaves(spec, content[media]["schema"], "", paths, 0)
+            out[str(status)] = paths
+    return out
+
+
+def _leaves(spec, schema, path, out, depth):
+    schema = spec.contract.resolve(schema) or {}
+    if "allOf" in schema:
+        schema = merge_all_of(schema, spec.contract.resolve)
+    if depth > 8:
+        return
+    if schema.get("type") == "array" or "items" in schema:
+        _leaves(spec, schema.get("items") or {}, f"{path}[]", out, depth + 1)
+    elif schema.get("properties"):
+        for name, sub in schema["properties"].items():
+            _leaves(spec, sub, f"{path}.{name}" if path else name, out, depth + 1)
+    else:
+        out.append(path or "$")
