@@ -20,6 +20,7 @@ import argparse
 import dataclasses
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -505,6 +506,41 @@ MIXPEEK_MUTANTS = [
 ]
 MUTANTS["control-mixpeek"] = Mutant("control-mixpeek", "-", "-", "the unmutated Mixpeek mock", api="mixpeek")
 declare(MIXPEEK_MUTANTS, api="mixpeek", resource="buckets")
+
+
+# ------------------------------------------------------------------ Dakkio values (the rule: every field by value)
+
+def _edited(path: tuple, value):
+    """A replacement of a ``views`` shaper whose result has ``value(result, *args)`` at ``path``."""
+    def replacement(original):
+        def shaper(*args, **kw):
+            out = original(*args, **kw)
+            node = out
+            for part in path[:-1]:
+                node = node[part]
+            node[path[-1]] = value(out, *args)
+            return out
+        return shaper
+    return replacement
+
+
+DAKKIO_VALUE_MUTANTS = [
+    ("overview-storage-decimal", "wrong derived value", "storageUsedFormatted in decimal units (1000), not the docs' 1024",
+     seam(views, "human_bytes", lambda original: lambda n: f"{n / 1000:.1f} KB")),
+    ("overview-percentage-unrounded", "wrong derived value", "apiCallsPercentage is not rounded to one decimal",
+     seam(views, "overview", _edited(("usage", "apiCallsPercentage"), lambda out, o:
+                                     100.0 * o.api_calls / o.api_calls_limit + 1e-4))),
+    ("overview-alerts-24h-uncounted", "wrong count", "alertsTriggeredLast24h stays 0 after a trigger",
+     seam(views, "overview", _edited(("recentActivity", "alertsTriggeredLast24h"), lambda out, o: 0))),
+    ("analytics-avg-per-day-floor", "wrong derived value", "avgDataPointsPerDay rounds down, not half up",
+     seam(views, "bucket_analytics", _edited(("summary", "avgDataPointsPerDay"), lambda out, a:
+                                             a.points_in_period // a.days))),
+    ("ingest-created-at-is-timestamp", "wrong value", "an ingested point's createdAt is its timestamp, not the ingestion time",
+     seam(views, "ingested_point", _edited(("createdAt",), lambda out, *_: out["timestamp"]))),
+    ("key-list-created-at-now", "wrong value", "listed keys show the time of the listing as createdAt",
+     seam(views, "key_item", _edited(("createdAt",), lambda out, k: timeutil.format(int(time.time() * 1000))))),
+]
+declare(DAKKIO_VALUE_MUTANTS, api="dakkio", resource="values")
 
 
 # ------------------------------------------------------------------ a spec with no profile (DESIGN decisions 32-35)

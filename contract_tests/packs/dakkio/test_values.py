@@ -217,7 +217,7 @@ def test_bucket_analytics_fields(api, factory, timed):
     assert api.post("/api/alerts", rule).status_code == 201
     now = datetime.now(UTC).replace(microsecond=0)
     ages = [(timedelta(minutes=90), 10.0), (timedelta(minutes=100), 30.0), (timedelta(days=3), 20.0),
-            (timedelta(days=10), 99.0)]
+            (timedelta(days=5), 15.0), (timedelta(days=10), 99.0)]      # 4 in the week: 4/7 rounds up to 1
     r = api.post("/api/data/batch", {"bucketId": bid, "dataPoints": [
         {"dataSourceId": src["_id"], "timestamp": iso(now - age), "values": {"t": t}} for age, t in ages]})
     assert r.status_code == 201, r.text
@@ -230,10 +230,10 @@ def test_bucket_analytics_fields(api, factory, timed):
     V.expect("getBucketAnalytics", 200, api.get(f"/api/analytics/buckets/{bid}", params={"period": "7d"}), {
         "analytics": {
             "bucket": {"_id": bid, "name": name}, "period": "7d",
-            "summary": {"totalDataPoints": 4, "dataPointsInPeriod": 3, "avgDataPointsPerDay": 0, "dataSources": 2,
+            "summary": {"totalDataPoints": 5, "dataPointsInPeriod": 4, "avgDataPointsPerDay": 1, "dataSources": 2,
                         "activeAlerts": 1},
             "dataSourceStats": V.Where("_id", only=True, expected=[
-                {"_id": src["_id"], "name": "probe", "dataPointCount": 3, "lastDataPoint": iso(now - ages[0][0]),
+                {"_id": src["_id"], "name": "probe", "dataPointCount": 4, "lastDataPoint": iso(now - ages[0][0]),
                  "avgValues": {"t": Approx(statistics.fmean(values))}, "minValues": V.Exactly({"t": min(values)}),
                  "maxValues": V.Exactly({"t": max(values)})},
                 {"_id": empty["_id"], "name": "idle", "dataPointCount": 0, "lastDataPoint": None,
