@@ -56,12 +56,16 @@ def summary_line(results, title: str = "Dakkio") -> str:
     return f"{title} conformance -- " + "; ".join(parts)
 
 
-def values_line(documented: int, missing: dict) -> str:
+def values_line(documented: int, missing: dict, limit: int = 4) -> str:
     """The rule *values* in one line: documented response fields compared by value, and the gaps."""
     gaps = sum(len(v) for v in missing.values())
     line = f"values: {documented - gaps}/{documented} documented response fields compared by value"
     if gaps:
-        line += "; not compared: " + "; ".join(f"{op}: {', '.join(paths)}" for op, paths in sorted(missing.items()))
+        shown = sorted(missing.items())
+        line += "; not compared: " + "; ".join(f"{op}: {', '.join(paths[:limit])}{' ...' if len(paths) > limit else ''}"
+                                               for op, paths in shown[:limit])
+        if len(shown) > limit:
+            line += f"; and {len(shown) - limit} more operation(s) (a part of the pack ran?)"
     return line
 
 

@@ -84,6 +84,23 @@ def test_the_mixpeek_pack_runs_for_a_mixpeek_target_and_deletes_what_it_created(
         state = requests.get(mock.url + "/__mock/state", timeout=10).json()
         left = {ns: body["buckets"] for ns, body in state["namespaces"].items() if ns.startswith("ctr-") and body["buckets"]}
         assert not left, left
-        assert state["namespaces"]["netflix_prod"] == before["namespaces"]["netflix_prod"]
+        for ns in ("netflix_prod", "default"):      # the gate's accepted creates are taken back too
+            assert state["namespaces"][ns] == before["namespaces"][ns], ns
     finally:
         assert "does not conform" not in mock.stop()
+
+
+def test_the_generic_gate_takes_back_what_its_rules_created():
+    """Limits and types send valid values too: a create that accepts one is deleted again."""
+    mock = LiveMock("--seed", "5")
+    try:
+        def buckets():
+            r = requests.get(mock.url + "/api/buckets", headers={"X-API-Key": ADMIN}, params={"limit": 1000}, timeout=10)
+            return [b["name"] for b in r.json()["buckets"]]
+        before = buckets()
+        out = _contract("--base-url", mock.url, "--admin-key", ADMIN, "--skip-schemathesis", "-m", "gate", "-rA")
+        assert out.returncode == 0, out.stdout[-6000:]
+        assert "PASSED contract_tests/gate/test_limits.py::test_limit[createBucket:body.name-maxLength 100: 100]" in out.stdout
+        assert buckets() == before
+    finally:
+        mock.stop()

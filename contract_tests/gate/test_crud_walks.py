@@ -1,5 +1,5 @@
 """CRUD walks of every resource the spec implies (its links, then REST paths): what was created
-reads back equal, appears in the list, updates are visible, a delete makes reads 404 and a second
+reads back equal, appears in the list with a total that counts it, updates are visible, a delete makes reads 404 and a second
 delete 404s (rule: *state*). Error bodies met on the way match their documented schema."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import pytest
 from openapi_model import inference as P
 
 from .conftest import auth_for
+from .resources import item_of, total_of
 
 
 class Walk:
@@ -40,17 +41,6 @@ class Walk:
         return r
 
 
-def _item(body, id_field):
-    """The object carrying ``id_field``: the body itself or the one object it wraps."""
-    if isinstance(body, dict) and id_field in body:
-        return body
-    if isinstance(body, dict):
-        inner = [v for v in body.values() if isinstance(v, dict) and id_field in v]
-        if len(inner) == 1:
-            return inner[0]
-    return None
-
-
 def _unique(body, res, run):
     """The create body with names made unique to this run (many APIs refuse duplicate names)."""
     body = dict(body) if isinstance(body, dict) else {}
@@ -72,15 +62,17 @@ def test_crud_walk(gate_spec, good_auth, http, resource_case):
     w = Walk(gate_spec, good_auth, http, resource_case)
     res, run = w.res, uuid.uuid4().hex[:6]
     body = _unique(gate_spec.request_body(w.ops[P.CREATE], seed=1), res, run)
+    counted = P.LIST in w.ops and w.ops[P.LIST].method == "GET"
+    before = _total(w) if counted else None
     created = w.call(P.CREATE, body=body)
     assert 200 <= created.status_code < 300, f"create: {created.status_code} {created.text[:300]}"
-    item = _item(created.json(), res.id_field) if created.content else None
+    item = item_of(created.json(), res.id_field) if created.content else None
     item_id = (item or {}).get(res.id_field, body.get(res.id_field))
     assert item_id not in (None, ""), f"create answered no {res.id_field}: {created.text[:300]}"
 
     read = w.call(P.READ, item_id)
     assert read.status_code == 200, f"read after create: {read.status_code} {read.text[:300]}"
-    stored = _item(read.json(), res.id_field)
+    stored = item_of(read.json(), res.id_field)
     assert stored is not None and str(stored[res.id_field]) == str(item_id)
     for key, value in body.items():
         if key in stored and isinstance(value, (str, int, float, bool)):
@@ -91,6 +83,8 @@ def test_crud_walk(gate_spec, good_auth, http, resource_case):
         assert listed.status_code == 200
         if w.ops[P.LIST].method == "GET" and len(_listed(listed.json(), res.id_field)) < 50:
             assert str(item_id) in _listed(listed.json(), res.id_field), "the created item is not listed"
+        if before is not None:
+            assert total_of(listed.json()) == before + 1, f"the list's total does not count the new item: {before} before"
 
     update = next((m for m in (P.UPDATE, P.REPLACE) if m in w.ops), None)
     changeable = next((k for k, v in body.items() if isinstance(v, str) and k != res.id_field), None)
@@ -98,7 +92,7 @@ def test_crud_walk(gate_spec, good_auth, http, resource_case):
         new = {**body, changeable: body[changeable] + "-v2"} if update == P.REPLACE else {changeable: body[changeable] + "-v2"}
         changed = w.call(update, item_id, new)
         if changed.status_code < 300:
-            again = _item(w.call(P.READ, item_id).json(), res.id_field)
+            again = item_of(w.call(P.READ, item_id).json(), res.id_field)
             assert again[changeable] == body[changeable] + "-v2", f"{update} is not visible on read"
 
     if P.DELETE in w.ops:
@@ -106,3 +100,10 @@ def test_crud_walk(gate_spec, good_auth, http, resource_case):
         assert 200 <= gone.status_code < 300, f"delete: {gone.status_code} {gone.text[:300]}"
         assert w.call(P.READ, item_id).status_code == 404, "read after delete"
         assert w.call(P.DELETE, item_id).status_code == 404, "second delete"
+        if before is not None:
+            assert _total(w) == before, "the list's total still counts the deleted item"
+
+
+def _total(w):
+    r = w.call(P.LIST)
+    return total_of(r.json()) if r.status_code == 200 and r.content else None

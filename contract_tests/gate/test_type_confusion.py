@@ -8,6 +8,7 @@ import copy
 
 import pytest
 
+from . import resources
 from .conftest import auth_for
 
 
@@ -34,8 +35,10 @@ def send(gate_spec, good_auth, http, field, value):
         body = set_at(base, field.path, value)
     else:
         params[field.path[0]] = value
-    return op, http.request(op.method, http.base + gate_spec.path(op, {}), json=body, params=params,
-                            headers=auth.headers, cookies=auth.cookies, timeout=30)
+    r = http.request(op.method, http.base + gate_spec.path(op, {}), json=body, params=params,
+                     headers=auth.headers, cookies=auth.cookies, timeout=30)
+    resources.undo(gate_spec, http, op, r, auth)      # accepted by a create: take it back
+    return op, r
 
 
 def check_refused(gate_spec, op, r, what):
