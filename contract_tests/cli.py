@@ -35,11 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lenient", action="store_true", help="failed DESIGN.md assumptions become warnings")
     p.add_argument("--report", metavar="DIR", help="write junit.xml, conformance.md and Schemathesis reports here")
     p.add_argument("--skip-schemathesis", action="store_true", help="hand-written suites only")
+    p.add_argument("--exclude-checks", metavar="CHECK,...",
+                   help="Schemathesis checks to leave out, e.g. status_code_conformance for a spec that documents "
+                   "no 4xx for invalid input, ignored_auth against a mock that checks credential presence only")
     p.add_argument("--webhook-host", metavar="HOST[:PORT]",
                    help="an address of this machine the target can reach, to receive and check alert webhooks")
     args, rest = p.parse_known_args(argv)
     pyargs = [str(HERE), "-p", "no:cacheprovider", "--rootdir", str(HERE), "-q", f"--profile={args.profile}"]
-    for flag in ("base_url", "admin_key", "webhook_host", "spec", "pack", "bearer", "api_key", "basic"):
+    for flag in ("base_url", "admin_key", "webhook_host", "spec", "pack", "bearer", "api_key", "basic", "exclude_checks"):
         value = getattr(args, flag)
         if value:
             pyargs.append(f"--{flag.replace('_', '-')}={value}")

@@ -42,6 +42,9 @@ def pytest_addoption(parser):
                 help="the target's OpenAPI document (default: Dakkio's)")
     g.addoption("--pack", default="auto", choices=["auto", *PACKS, "none"],
                 help="semantic suites to add to the generic gate (auto: by the spec or the mock's health)")
+    g.addoption("--exclude-checks", default=os.environ.get("CONTRACT_EXCLUDE_CHECKS", ""), metavar="CHECK,...",
+                help="Schemathesis checks to leave out (e.g. status_code_conformance for a spec that documents "
+                "no 4xx for invalid input); the report names them")
     g.addoption("--header", action="append", default=[], help="'Name: value' sent as a credential (repeatable)")
     g.addoption("--bearer", default=None, help="a token for HTTP bearer / OAuth2 / OpenID Connect schemes")
     g.addoption("--api-key", default=None, help="a key for the spec's apiKey scheme (header, query or cookie)")

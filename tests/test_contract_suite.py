@@ -104,3 +104,14 @@ def test_the_generic_gate_takes_back_what_its_rules_created():
         assert buckets() == before
     finally:
         mock.stop()
+
+
+def test_a_spec_that_documents_no_4xx_can_leave_that_check_out():
+    """Airflow's spec documents no 4xx for many invalid inputs: Schemathesis' status_code_conformance
+    flags every refusal; ``--exclude-checks`` leaves it out, by name, and the rest still gate."""
+    args = ["--spec", "tests/thirdparty/airflow_v1/v1.yaml", "--basic", "admin:secret", "-k", "schemathesis", "-rA"]
+    strict = _contract(*args)
+    assert strict.returncode == 1 and "Undocumented status code" in strict.stdout, strict.stdout[-3000:]
+    lenient = _contract(*args, "--exclude-checks", "status_code_conformance")
+    assert lenient.returncode == 0, lenient.stdout[-6000:]
+    assert "Schemathesis checks left out (--exclude-checks): status_code_conformance" in lenient.stdout
