@@ -7,6 +7,7 @@ import functools
 import pytest
 import yaml
 
+from contract_tests.packs import decorator
 from contract_tests.specs import spec_file
 
 SPEC_PATH = spec_file("dakkio.yaml")
@@ -68,11 +69,4 @@ def case_marks(op: str, title: str, *, decision: str | None = None, safe: bool =
     return marks
 
 
-def case(op: str, title: str, **kw):
-    """Decorator form of ``case_marks``."""
-    def wrap(fn):
-        for m in case_marks(op, title, **kw):
-            fn = m(fn)
-        return fn
-
-    return wrap
+case = decorator(case_marks)

@@ -9,6 +9,7 @@ import functools
 import pytest
 import yaml
 
+from contract_tests.packs import decorator
 from contract_tests.specs import spec_file
 
 SEED_PAGE = "/api-reference/buckets/create-bucket"
@@ -71,13 +72,7 @@ def case_marks(op: str, title: str, *, decision: str | None = None, safe: bool =
     return marks
 
 
-def case(op: str, title: str, **kw):
-    """Decorator form of ``case_marks``."""
-    def wrap(fn):
-        for m in case_marks(op, title, **kw):
-            fn = m(fn)
-        return fn
-    return wrap
+case = decorator(case_marks)
 
 
 def param(*values, op: str, title: str, id: str | None = None, **kw):  # noqa: A002 - pytest's name
