@@ -135,18 +135,6 @@ mutant("bucket-stats-string", "buckets", "mistyped field", "stats.dataPointCount
        wrap=rewrite("GET", "/api/buckets/[^/]+", json_edit(_stats_as_string, {200})))(none)
 
 
-@mutant("bucket-duplicate-names", "buckets", "state bug", "duplicate bucket names are accepted")
-def _dup(_):
-    from mock_server.profiles.dakkio.model import Bucket
-
-    def create(state, name, description, bucket_id=None):
-        now = state.now()
-        b = Bucket((bucket_id or state.ids.new_id()).lower(), name, description, now, now)
-        state.buckets[b.id] = b
-        return b
-    buckets.create = create
-
-
 @mutant("bucket-name-101", "buckets", "validation gap", "names over 100 characters are accepted")
 def _long(_):
     original = validation.problems_of
@@ -199,19 +187,6 @@ mutant("overview-any-key", "analytics", "auth hole", "any key may read the organ
     _key_types("getAnalyticsOverview", ["admin", "write", "read"]))
 
 
-@mutant("deleted-key-works", "api_keys", "auth hole", "a deleted key keeps working")
-def _undead(_):
-    from mock_server.profiles.dakkio.errors import KEY_NOT_FOUND
-
-    def delete(state, bucket, key_id):
-        key = state.key_ids.get(key_id.lower())
-        if key is None or key.bucket_id != bucket.id:
-            raise errors.NotFound(KEY_NOT_FOUND)
-        state.key_ids.pop(key.id)
-        return key
-    api_keys.delete = delete
-
-
 def _leak_keys(d):
     for k in d["apiKeys"]:
         k["key"] = k["keyPrefix"].replace("...", "0" * 36)
@@ -220,18 +195,6 @@ def _leak_keys(d):
 
 mutant("key-list-leaks-key", "api_keys", "security leak", "listing keys returns the full key",
        wrap=rewrite("GET", "/api/buckets/[^/]+/keys", json_edit(_leak_keys, {200})))(none)
-
-
-@mutant("scope-hole", "data_sources", "scope hole", "bucket-scoped keys reach other buckets")
-def _scope(_):
-    from mock_server.profiles.dakkio.errors import BUCKET_NOT_FOUND
-
-    def bucket_for(state, principal, bucket_id):
-        b = state.buckets.get(bucket_id.lower())
-        if b is None:
-            raise errors.NotFound(BUCKET_NOT_FOUND)
-        return b
-    access.bucket_for = bucket_for
 
 
 @mutant("source-downsampling-default-off", "data_sources", "wrong default", "downsampling defaults to false")
@@ -289,19 +252,6 @@ def _newest_first(d):
 
 mutant("query-newest-first", "data", "query bug", "raw points come newest first",
        wrap=rewrite("POST", "/api/data/query", json_edit(_newest_first, {200})))(none)
-
-
-@mutant("query-end-exclusive", "data", "query bug", "endTime is exclusive")
-def _exclusive(_):
-    import numpy as np
-
-    def range_(self, start, end):
-        self.ensure_sorted()
-        ts = self.ts.data[: self.n]
-        lo = 0 if start is None else int(np.searchsorted(ts, start, side="left"))
-        hi = self.n if end is None else int(np.searchsorted(ts, end, side="left"))
-        return lo, max(lo, hi)
-    engine.Series.range = range_
 
 
 @mutant("query-avg-is-sum", "data", "query bug", "avg aggregation returns the sum")
@@ -506,6 +456,41 @@ MIXPEEK_MUTANTS = [
 ]
 MUTANTS["control-mixpeek"] = Mutant("control-mixpeek", "-", "-", "the unmutated Mixpeek mock", api="mixpeek")
 declare(MIXPEEK_MUTANTS, api="mixpeek", resource="buckets")
+
+
+# ------------------------------------------------------------------ Dakkio: state and scope, as seams
+
+def _names_may_repeat(original):
+    """``buckets.create`` that does not see the buckets already carrying the name (kept in order)."""
+    def create(state, name, description, bucket_id=None):
+        kept = list(state.buckets.items())
+        for bid in [bid for bid, b in kept if b.name == name]:
+            del state.buckets[bid]
+        try:
+            made = original(state, name, description, bucket_id)
+        finally:
+            made_now = {k: v for k, v in state.buckets.items() if k not in dict(kept)}
+            state.buckets.clear()
+            state.buckets.update(kept)
+            state.buckets.update(made_now)
+        return made
+    return create
+
+
+DAKKIO_SEAM_MUTANTS = [
+    ("buckets", ("bucket-duplicate-names", "state bug", "duplicate bucket names are accepted",
+                 seam(buckets, "create", _names_may_repeat))),
+    ("api_keys", ("deleted-key-works", "auth hole", "a deleted key keeps working (it only leaves the list)",
+                  seam(api_keys, "forget", lambda original: lambda state, key: state.key_ids.pop(key.id, None)))),
+    ("data_sources", ("scope-hole", "scope hole", "bucket-scoped keys reach other buckets",
+                      seam(access, "bucket_for", lambda original: lambda state, principal, bucket_id:
+                           original(state, dataclasses.replace(principal, type="admin"), bucket_id)))),
+    ("data", ("query-end-exclusive", "query bug", "endTime is exclusive",
+              seam(engine.Series, "range", lambda original: lambda self, start, end:
+                   original(self, start, None if end is None else end - 1)))),
+]
+for resource, row in DAKKIO_SEAM_MUTANTS:
+    declare([row], api="dakkio", resource=resource)
 
 
 # ------------------------------------------------------------------ Dakkio values (the rule: every field by value)
