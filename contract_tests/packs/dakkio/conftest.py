@@ -25,6 +25,7 @@ class World:
     key_ids: tuple
     source_a: str       # temperature/humidity numbers, status string, downsampling on
     source_b: str
+    deleted_write: str  # a write key of bucket A, deleted (``deleted_key`` is a read key)
 
 
 @pytest.fixture(scope="session")
@@ -42,10 +43,11 @@ def world(factory, request) -> World:
     a, b = factory.bucket(), factory.bucket()
     wa, ra = factory.key(a, "write"), factory.key(a, "read")
     wb, rb = factory.key(b, "write"), factory.key(b, "read")
-    doomed = factory.key(a, "read")
+    doomed, doomed_write = factory.key(a, "read"), factory.key(a, "write")
     factory.delete_key(a, doomed)
+    factory.delete_key(a, doomed_write)
     sa = factory.source(a, {"temperature": {"type": "number", "unit": "celsius"},
                             "humidity": {"type": "number"}, "status": {"type": "string"}})
     sb = factory.source(b, {"temperature": {"type": "number"}})
     return World(a, b, wa["key"], ra["key"], wb["key"], rb["key"], doomed["key"], doomed["_id"],
-                 (wa["_id"], ra["_id"]), sa, sb)
+                 (wa["_id"], ra["_id"]), sa, sb, doomed_write["key"])

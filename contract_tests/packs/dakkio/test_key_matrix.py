@@ -1,6 +1,7 @@
-"""Every operation x every credential outcome per key type: admin, write, read, no key, malformed,
-well-formed but unknown (each documented prefix), deleted, another bucket's. Requests are built from
-the spec; the allowed types come from its ``x-dakkio-key-types``."""
+"""Every operation x every credential outcome per key type: admin, write, read, no key, malformed
+(each documented prefix), well-formed but unknown (each prefix), a valid key with its case changed,
+deleted (each type a bucket key can have), another bucket's (each type). Requests are built from the
+spec; the allowed types come from its ``x-dakkio-key-types``."""
 
 import re
 
@@ -12,8 +13,10 @@ from contract_tests.gate.spec import GateSpec
 from . import checks
 from .contract import NO_ACCESS, NO_PERMISSION, SPEC_PATH, case_marks, key_type_message, key_types, operations
 
-KEYS = ["admin", "write", "read", "none", "malformed", "unknown_admin", "unknown_write", "unknown_read", "deleted",
-        "other_bucket_write", "other_bucket_read"]
+KEYS = ["admin", "write", "read", "none", "malformed_admin", "malformed_write", "malformed_read", "unknown_admin",
+        "unknown_write", "unknown_read", "case_changed_write", "deleted_read", "deleted_write", "other_bucket_write",
+        "other_bucket_read"]
+REFUSED = ("none", "malformed_", "unknown_", "case_changed_", "deleted_")     # 401 whoever the operation allows
 
 
 _SPEC = GateSpec(SPEC_PATH)
@@ -58,7 +61,7 @@ def _ours(node, world, factory):
 def expected(op, who):
     """(status, message) the contract pins for ``who`` calling ``op`` on bucket A."""
     allowed = key_types(op)
-    if who in ("none", "malformed", "deleted") or who.startswith("unknown_"):
+    if who.startswith(REFUSED):
         return 401, "Invalid or missing API key"
     kind = who.replace("other_bucket_", "")
     if kind not in allowed:
@@ -70,7 +73,11 @@ def expected(op, who):
 
 def key_for(who, world, target):
     return {"admin": None, "write": world.write_a, "read": world.read_a, "none": NO_KEY,
-            "malformed": "dakkio_w_not-a-real-key", "deleted": world.deleted_key,
+            # a documented prefix, then what no key can be (too short, not alphanumeric)
+            "malformed_admin": "dakkio_a_not-a-real-key", "malformed_write": "dakkio_w_not-a-real-key",
+            "malformed_read": "dakkio_r_" + "x" * 39,
+            "case_changed_write": world.write_a[:9] + world.write_a[9:].upper(),
+            "deleted_read": world.deleted_key, "deleted_write": world.deleted_write,
             # well-formed (documented prefix + 40 lowercase alphanumerics) but never issued, per key type
             "unknown_admin": "dakkio_a_" + "0unknown" * 5, "unknown_write": "dakkio_w_" + "0unknown" * 5,
             "unknown_read": "dakkio_r_" + "0unknown" * 5,
@@ -83,7 +90,7 @@ def _params():
         for who in KEYS:
             status, message = expected(op, who)
             decision = "decision 3" if message == NO_PERMISSION or (status == 403 and op == "createApiKey") else None
-            if who == "deleted":
+            if who.startswith("deleted_"):
                 decision = None
             marks = case_marks(op, f"key matrix: {who} key", decision=decision)
             out.append(pytest.param(op, who, marks=marks, id=f"{op}-{who}"))
