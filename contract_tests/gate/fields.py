@@ -36,19 +36,34 @@ def body_fields(spec, op) -> list[Field]:
     return out
 
 
+MAP_KEY = "gate_key"     # the key a rule puts into a map (``additionalProperties``) to reach its values
+FIRST = 0                # the index a rule reaches into an array of objects at
+
+
 def _walk(spec, op_id, schema, path, out, depth=0):
-    schema = spec.contract.resolve(schema) or {}
-    if "allOf" in schema:
-        schema = merge_all_of(schema, spec.contract.resolve)
+    """Every named property, every map's values (under ``MAP_KEY``) and the first item of every array
+    of objects, to ``MAX_DEPTH`` levels: the rules reach as deep as a client's mistakes can."""
+    schema = _flat(spec, schema)
     if depth >= MAX_DEPTH:
         return
-    for name, sub in (schema.get("properties") or {}).items():
-        sub = spec.contract.resolve(sub) or {}
-        if "allOf" in sub:
-            sub = merge_all_of(sub, spec.contract.resolve)
+    subs = list((schema.get("properties") or {}).items())
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict) and extra:
+        subs.append((MAP_KEY, extra))
+    for name, sub in subs:
+        sub = _flat(spec, sub)
         out.append(Field(op_id, "body", (*path, name), sub))
-        if sub.get("type") == "object" or "properties" in sub:
+        if sub.get("type") == "object" or "properties" in sub or isinstance(sub.get("additionalProperties"), dict):
             _walk(spec, op_id, sub, (*path, name), out, depth + 1)
+        elif sub.get("type") == "array" and depth + 1 < MAX_DEPTH:
+            item = _flat(spec, sub.get("items") or {})
+            if item.get("type") == "object" or "properties" in item:
+                _walk(spec, op_id, item, (*path, name, FIRST), out, depth + 1)
+
+
+def _flat(spec, schema) -> dict:
+    schema = spec.contract.resolve(schema) or {}
+    return merge_all_of(schema, spec.contract.resolve) if "allOf" in schema else schema
 
 
 def query_fields(spec, op) -> list[Field]:
@@ -70,12 +85,38 @@ _WRONG = {  # declared type -> values of other kinds (type confusion)
 }
 
 
+_KIND_OF = {dict: "object", list: "array", str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+def _kinds(s: dict) -> set | None:
+    """The JSON kinds a schema allows (one ``type``, or the union of ``oneOf``/``anyOf`` branches that
+    each name one); None when any kind may do."""
+    if "not" in s:
+        return None
+    branches = s.get("oneOf") or s.get("anyOf")
+    if branches:
+        kinds = [b.get("type") for b in branches if isinstance(b, dict)]
+        return set(kinds) if kinds and all(kinds) else None
+    return {s["type"]} if s.get("type") else None
+
+
+def _allowed(value, kinds: set) -> bool:
+    kind = _KIND_OF[type(value)]
+    return kind in kinds or (kind == "integer" and "number" in kinds)
+
+
 def confusions(field: Field) -> list[tuple[str, object]]:
     """(label, wrong value) for one field: other JSON kinds, a number as a string, null where not nullable."""
     s = field.schema
-    kind = s.get("type")
-    if kind is None or any(k in s for k in ("oneOf", "anyOf", "not")):
-        return []                                   # any value (or one of several kinds) is allowed
+    kinds = _kinds(s)
+    if kinds is None:
+        return []                                   # any value is allowed
+    if len(kinds) > 1:                              # a union: every kind none of its branches allows
+        wrong = [v for kind in sorted(kinds) for v in _WRONG.get(kind, [])]
+        unique = {repr(v): v for v in wrong if not _allowed(v, kinds)}
+        out = [(f"{type(v).__name__} for {'|'.join(sorted(kinds))}", v) for v in unique.values()]
+        return out + ([("null where not nullable", None)] if not s.get("nullable") else [])
+    kind = next(iter(kinds))
     if field.where == "query":
         return [("not a number", "abc")] if kind in ("integer", "number") else \
             [("not a boolean", "maybe")] if kind == "boolean" else []
@@ -90,8 +131,10 @@ def confusions(field: Field) -> list[tuple[str, object]]:
 def limits(field: Field) -> list[tuple[str, object, bool]]:
     """(label, value, valid) at n-1, n and n+1 of every documented limit of the field."""
     s, out = field.schema, []
+    item = _item(s)
+    many = (lambda n: [item] * n) if item is not None else Repeat     # objects: the example's first item
     makers = {"minLength": lambda n: "a" * n, "maxLength": lambda n: "a" * n, "minimum": lambda n: n,
-              "maximum": lambda n: n, "minItems": lambda n: [_item(s)] * n, "maxItems": lambda n: [_item(s)] * n}
+              "maximum": lambda n: n, "minItems": many, "maxItems": many}
     for key, make in makers.items():
         n = s.get(key)
         if not isinstance(n, (int, float)) or isinstance(n, bool) or n > 2000:
@@ -100,14 +143,23 @@ def limits(field: Field) -> list[tuple[str, object, bool]]:
             continue
         if s.get("enum") or (key.endswith("Length") and (s.get("pattern") or s.get("format"))):
             continue                                 # a length alone does not make a valid value
-        if key.endswith("Items") and _item(s) is None:
-            continue
         lower = key.startswith("min")
         for value_n, valid in ((n - 1, not lower), (n, True), (n + 1, lower)):
             if value_n < 0 and key in ("minLength", "maxLength", "minItems", "maxItems"):
                 continue
             out.append((f"{key} {n}: {value_n}", make(value_n), valid))
     return out
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """An array of ``n`` copies of the first item of the operation's own example (a valid object item
+    the gate could not make up: it may need ids of the target's resources)."""
+
+    n: int
+
+    def __len__(self):
+        return self.n
 
 
 def _item(schema):

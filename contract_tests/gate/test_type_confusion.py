@@ -8,18 +8,41 @@ import copy
 
 import pytest
 
-from . import resources
+from . import fields, resources
 from .conftest import auth_for
 
 
 def set_at(body, path, value):
+    """``body`` (a copy) with ``value`` at ``path``: names of objects, indices of arrays (the valid
+    example's item kept around the changed field, or a new one)."""
     body = copy.deepcopy(body) if isinstance(body, dict) else {}
     node = body
-    for step in path[:-1]:
-        if not isinstance(node.get(step), dict):
-            node[step] = {}
-        node = node[step]
-    node[path[-1]] = value
+    for step, following in zip(path[:-1], path[1:], strict=True):
+        want = list if isinstance(following, int) else dict
+        current = node[step] if isinstance(node, list) and step < len(node) else \
+            node.get(step) if isinstance(node, dict) else None
+        if not isinstance(current, want):
+            current = [{}] if want is list else {}
+            if isinstance(node, list):
+                node[step:step + 1] = [current]
+            else:
+                node[step] = current
+        node = current
+    if isinstance(node, list):
+        node[path[-1]:path[-1] + 1] = [value]
+    else:
+        node[path[-1]] = value
+    return body
+
+
+def _at(body, path):
+    for step in path:
+        if isinstance(body, dict):
+            body = body.get(step)
+        elif isinstance(body, list) and isinstance(step, int) and step < len(body):
+            body = body[step]
+        else:
+            return None
     return body
 
 
@@ -31,6 +54,11 @@ def send(gate_spec, good_auth, http, field, value):
     base = gate_spec.request_body(op)
     params = dict(auth.params)
     body = base
+    if isinstance(value, fields.Repeat):
+        example = _at(base, field.path)
+        if not (isinstance(example, list) and example):
+            pytest.skip(f"{field.id}: no example item to repeat")
+        value = [copy.deepcopy(example[0]) for _ in range(value.n)]
     if field.where == "body":
         body = set_at(base, field.path, value)
     else:
