@@ -49,7 +49,8 @@ def _organization(api) -> dict:
     return V.expect("getAnalyticsOverview", 200, api.get("/api/analytics/overview"), {})["overview"]["organization"]
 
 
-@case("createBucket", "every field by value: create, get, list pages, delete with its cascade counts")
+@case("createBucket", "every field by value: create, get, list pages, delete with its cascade counts",
+      decision="decision 21")
 def test_bucket_fields(api, factory, timed):
     org = _organization(api)
     total_before = api.get("/api/buckets", params={"limit": 1}).json()["pagination"]["total"]
@@ -137,7 +138,8 @@ def test_data_source_fields(api, factory, timed):
     V.expect("listDataSources", 200, api.get(f"/api/buckets/{bid}/sources"), {"dataSources": listed})
 
 
-@case("ingestData", "every field by value: ingest echoes, batch count, raw and aggregated query")
+@case("ingestData", "every field by value: ingest echoes, batch count, raw and aggregated query",
+      decision="decision 9")
 def test_data_fields(api, factory, timed):
     bid = factory.bucket()
     src = factory.source(bid, {"t": {"type": "number"}, "on": {"type": "boolean"}}, downsampling=False)
@@ -177,7 +179,8 @@ def test_data_fields(api, factory, timed):
                                          "downsamplingApplied": False, "aggregation": "avg", "groupBy": "hour"}})
 
 
-@case("createAlertRule", "every field by value: parsed condition, defaults, the list with lastTriggeredAt")
+@case("createAlertRule", "every field by value: parsed condition, defaults, the list with lastTriggeredAt",
+      decision="decision 10")
 def test_alert_fields(api, factory, timed):
     bid = factory.bucket()
     src = factory.source(bid, {"temperature": {"type": "number"}})
@@ -246,7 +249,8 @@ def test_bucket_analytics_fields(api, factory, timed):
 PLANS = {"Pro": {"name": "Pro", "maxBuckets": 25, "maxRetentionDays": 365, "maxApiCalls": 1_000_000}}  # the docs' table
 
 
-@case("getAnalyticsOverview", "every field by value: totals, usage and recent activity as deltas of this run")
+@case("getAnalyticsOverview", "every field by value: totals, usage and recent activity as deltas of this run",
+      decision="decision 14")
 def test_overview_fields(api, factory, timed):
     before = V.expect("getAnalyticsOverview", 200, api.get("/api/analytics/overview"), {})["overview"]
     bid = factory.bucket()
