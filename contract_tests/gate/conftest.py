@@ -77,11 +77,17 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("limit_case", cases, ids=[f"{f.id}-{label}" for f, label, _, _ in cases])
     if "secured_case" in metafunc.fixturenames:
         cases = [(op.operation_id, outcome) for op in spec.operations() if spec.secured(op)
-                 for outcome in ("none", "malformed", "unknown")]
+                 for outcome in ("none", *_outcomes(spec, op))]
         metafunc.parametrize("secured_case", cases, ids=[f"{a}-{b}" for a, b in cases])
     if "resource_case" in metafunc.fixturenames:
         cases = resource_cases(spec)
         metafunc.parametrize("resource_case", cases, ids=[c for c in cases])
+
+
+def _outcomes(spec: GateSpec, op) -> list[str]:
+    """The wrong credentials of the operation's first scheme."""
+    name = next(iter(spec.security(op)[0]))
+    return credentials.outcomes(spec.schemes().get(name) or {})
 
 
 def resource_cases(spec: GateSpec) -> list[str]:

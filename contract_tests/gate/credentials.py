@@ -60,19 +60,60 @@ def _place(scheme: dict, value: str) -> Auth:
     return Auth(headers={name: value})
 
 
+def outcomes(scheme: dict) -> list[str]:
+    """The wrong credentials a scheme can be given (see :func:`wrong`)."""
+    kind, http = scheme.get("type"), (scheme.get("scheme") or "").lower()
+    if kind == "apiKey":
+        return ["malformed", "unknown", "altered"]
+    if http == "basic":
+        return ["malformed", "unknown", "altered", "user_only"]
+    return ["malformed", "unknown", "altered", "scheme_repeated", "extra_token"]
+
+
 def wrong(scheme: dict, good: str | None, rng: random.Random) -> dict[str, Auth]:
-    """The credential outcomes every secured operation must refuse: malformed, and well-formed but
-    unknown (same shape as the good one: the same prefix, another tail)."""
+    """The credential outcomes every secured operation must refuse: malformed; well-formed but unknown
+    (same shape as the good one: the same prefix, another tail); *altered*, the good one with its
+    last character changed (a server matching keys by a prefix, or caching them by one, takes it);
+    for basic, the good user with no password; for bearer, the good token with the scheme repeated
+    or a second token after it."""
     kind, http = scheme.get("type"), (scheme.get("scheme") or "").lower()
     tail = "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(24))
+    altered = _last_changed(good) if good else f"k_{tail}"
     if kind == "apiKey":
         unknown = _same_shape(good, rng) if good else f"k_{tail}"
-        return {"malformed": _place(scheme, "!" + tail + " "), "unknown": _place(scheme, unknown)}
+        return {"malformed": _place(scheme, "!" + tail + " "), "unknown": _place(scheme, unknown),
+                "altered": _place(scheme, altered)}
     if http == "basic":
-        return {"malformed": Auth({"Authorization": "Basic !!not-base64!!"}),
-                "unknown": Auth({"Authorization": "Basic " + base64.b64encode(f"nobody:{tail}".encode()).decode()})}
+        user, _, password = (_decoded(good) or f"nobody:{tail}").partition(":")
+        basic = lambda text: Auth({"Authorization": "Basic " + base64.b64encode(text.encode()).decode()})  # noqa: E731
+        return {"malformed": Auth({"Authorization": "Basic !!not-base64!!"}), "unknown": basic(f"nobody:{tail}"),
+                "altered": basic(f"{user}:{_last_changed(password) if password else tail}"), "user_only": basic(user)}
+    token = good or tail
     return {"malformed": Auth({"Authorization": f"Bearer{tail}"}),
-            "unknown": Auth({"Authorization": f"Bearer {_same_shape(good, rng) if good else tail}"})}
+            "unknown": Auth({"Authorization": f"Bearer {_same_shape(good, rng) if good else tail}"}),
+            "altered": Auth({"Authorization": f"Bearer {altered}"}),
+            "scheme_repeated": Auth({"Authorization": f"Bearer Bearer {token}"}),
+            "extra_token": Auth({"Authorization": f"Bearer {token} {tail}"})}
+
+
+def _last_changed(value: str) -> str:
+    last = value[-1]
+    swap = "a" if last != "a" else "b"
+    if last.isdigit():
+        swap = "1" if last != "1" else "2"
+    elif last.isupper():
+        swap = "A" if last != "A" else "B"
+    return value[:-1] + swap
+
+
+def _decoded(good: str | None) -> str | None:
+    """``user:password`` of a basic credential given encoded (the gate keeps it as sent)."""
+    if not good:
+        return None
+    try:
+        return base64.b64decode(good, validate=True).decode()
+    except ValueError:
+        return good if ":" in good else None
 
 
 def _same_shape(value: str, rng: random.Random) -> str:

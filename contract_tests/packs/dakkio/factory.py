@@ -31,6 +31,10 @@ class Factory:
         r = self.api.post(f"/api/buckets/{bucket}/keys", {"name": name or self.name("k"), "type": kind})
         return self._ok(r, 201)["apiKey"]
 
+    def use(self, bucket, key: dict) -> None:
+        """One request with ``key`` (every key type may list its bucket's data sources)."""
+        self._ok(self.api.get(f"/api/buckets/{bucket}/sources", key=key["key"]), 200)
+
     def delete_key(self, bucket, key: dict) -> None:
         self._ok(self.api.delete(f"/api/buckets/{bucket}/keys/{key['_id']}"), 200)
 

@@ -1,5 +1,6 @@
 """Every operation x every credential outcome per key type: admin, write, read, no key, malformed
-(each documented prefix), well-formed but unknown (each prefix), a valid key with its case changed,
+(each documented prefix), well-formed but unknown (each prefix), a real key with its last character
+or its case changed (each type),
 deleted (each type a bucket key can have), another bucket's (each type). Requests are built from the
 spec; the allowed types come from its ``x-dakkio-key-types``."""
 
@@ -14,9 +15,9 @@ from . import checks
 from .contract import NO_ACCESS, NO_PERMISSION, SPEC_PATH, case_marks, key_type_message, key_types, operations
 
 KEYS = ["admin", "write", "read", "none", "malformed_admin", "malformed_write", "malformed_read", "unknown_admin",
-        "unknown_write", "unknown_read", "case_changed_write", "deleted_read", "deleted_write", "other_bucket_write",
-        "other_bucket_read"]
-REFUSED = ("none", "malformed_", "unknown_", "case_changed_", "deleted_")     # 401 whoever the operation allows
+        "unknown_write", "unknown_read", "altered_write", "altered_read", "case_changed_write", "deleted_read", "deleted_write",
+        "other_bucket_write", "other_bucket_read"]
+REFUSED = ("none", "malformed_", "unknown_", "altered_", "case_changed_", "deleted_")   # 401 whoever may call
 
 
 _SPEC = GateSpec(SPEC_PATH)
@@ -77,11 +78,17 @@ def key_for(who, world, target):
             "malformed_admin": "dakkio_a_not-a-real-key", "malformed_write": "dakkio_w_not-a-real-key",
             "malformed_read": "dakkio_r_" + "x" * 39,
             "case_changed_write": world.write_a[:9] + world.write_a[9:].upper(),
+            # a real key with its last character changed: its listed keyPrefix and length are right
+            "altered_write": _altered(world.write_a), "altered_read": _altered(world.read_a),
             "deleted_read": world.deleted_key, "deleted_write": world.deleted_write,
             # well-formed (documented prefix + 40 lowercase alphanumerics) but never issued, per key type
             "unknown_admin": "dakkio_a_" + "0unknown" * 5, "unknown_write": "dakkio_w_" + "0unknown" * 5,
             "unknown_read": "dakkio_r_" + "0unknown" * 5,
             "other_bucket_write": world.write_b, "other_bucket_read": world.read_b}[who]
+
+
+def _altered(key: str) -> str:
+    return key[:-1] + ("a" if key[-1] != "a" else "b")
 
 
 def _params():

@@ -52,7 +52,8 @@ def _organization(api) -> dict:
 @case("createBucket", "every field by value: create, get, list pages, delete with its cascade counts",
       decision="decision 21")
 def test_bucket_fields(api, factory, timed):
-    org = _organization(api)
+    overview = api.get("/api/analytics/overview").json()["overview"]
+    org, totals = overview["organization"], overview["totals"]
     total_before = api.get("/api/buckets", params={"limit": 1}).json()["pagination"]["total"]
     made = []
     for i in range(3):
@@ -75,6 +76,10 @@ def test_bucket_fields(api, factory, timed):
     V.expect("listBuckets", 200, api.get("/api/buckets"), {"pagination": {"limit": 100, "offset": 0, "total": total}})
 
     bucket = made[0]
+    get = {"bucket": {**{k: bucket[k] for k in ("_id", "name", "description", "organizationId", "createdAt")},
+                      "updatedAt": V.Between(V.parse_time(bucket["createdAt"]), time.time())}}
+    V.expect("getBucket", 200, api.get(f"/api/buckets/{bucket['_id']}"), {"bucket": {
+        **get["bucket"], "stats": {"dataSourceCount": 0, "dataPointCount": 0, "apiKeyCount": 0}}})
     src = factory.source(bucket["_id"], {"t": {"type": "number"}})
     factory.key(bucket["_id"], "write")
     factory.key(bucket["_id"], "read")
@@ -83,12 +88,12 @@ def test_bucket_fields(api, factory, timed):
     assert api.post("/api/alerts", {"bucketId": bucket["_id"], "dataSourceId": src, "name": "r", "condition": RULE,
                                     "webhookUrl": "https://example.com/hook"}).status_code == 201
     stats = {"dataSourceCount": 1, "dataPointCount": 7, "apiKeyCount": 2}
-    V.expect("getBucket", 200, api.get(f"/api/buckets/{bucket['_id']}"), {"bucket": {
-        **{k: bucket[k] for k in ("_id", "name", "description", "organizationId", "createdAt")},
-        "updatedAt": V.Between(V.parse_time(bucket["createdAt"]), time.time()), "stats": stats}})
+    V.expect("getBucket", 200, api.get(f"/api/buckets/{bucket['_id']}"), {"bucket": {**get["bucket"], "stats": stats}})
     V.expect("deleteBucket", 200, api.delete(f"/api/buckets/{bucket['_id']}"), {
         "message": "Bucket deleted successfully", "deletedBucket": {"_id": bucket["_id"], "name": bucket["name"]},
         "deletedResources": {"dataSources": 1, "dataPoints": 7, "apiKeys": 2, "alertRules": 1}})
+    V.expect("getAnalyticsOverview", 200, api.get("/api/analytics/overview"), {"overview": {"totals": {
+        **totals, "buckets": totals["buckets"] + 2}}})        # the cascade took everything of the deleted one
 
 
 @case("createApiKey", "every field by value: create, list (lastUsedAt once used), delete", decision="decision 5")
@@ -123,7 +128,8 @@ def test_data_source_fields(api, factory, timed):
               "on": {"type": "boolean"}}
     sent = [({"name": "DHT22", "schema": schema}, {"type": "sensor", "description": None, "downsampling": True}),
             ({"name": "feed", "schema": {}, "type": "application", "description": "weather", "downsampling": False},
-             {})]
+             {}),
+            ({"name": "quiet", "schema": {}, "description": ""}, {"type": "sensor", "downsampling": True})]
     made = []
     for body, defaults in sent:
         r, when = timed("POST", f"/api/buckets/{bid}/sources", None, body)
@@ -177,6 +183,10 @@ def test_data_fields(api, factory, timed):
                                                             "aggregation": "avg", "groupBy": "hour"}),
              {"data": rows, "metadata": {"count": 2, "total": 2, "limit": 100, "offset": 0, "hasMore": False,
                                          "downsamplingApplied": False, "aggregation": "avg", "groupBy": "hour"}})
+    V.expect("queryData", 200, api.post("/api/data/query", {"bucketId": bid, "filters": {**window, "limit": 1},
+                                                            "aggregation": "avg", "groupBy": "hour"}),
+             {"data": rows[:1], "metadata": {"count": 1, "total": 2, "limit": 1, "offset": 0, "hasMore": True,
+                                            "aggregation": "avg", "groupBy": "hour"}})
 
 
 @case("createAlertRule", "every field by value: parsed condition, defaults, the list with lastTriggeredAt",
@@ -215,6 +225,7 @@ def test_bucket_analytics_fields(api, factory, timed):
     bid = api.post("/api/buckets", {"name": name}).json()["bucket"]["_id"]
     src = api.post(f"/api/buckets/{bid}/sources", {"name": "probe", "schema": {"t": {"type": "number"}}}).json()["dataSource"]
     empty = api.post(f"/api/buckets/{bid}/sources", {"name": "idle", "schema": {}}).json()["dataSource"]
+    old = api.post(f"/api/buckets/{bid}/sources", {"name": "old", "schema": {"t": {"type": "number"}}}).json()["dataSource"]
     rule = {"bucketId": bid, "dataSourceId": src["_id"], "name": "over 25", "condition": "t is greater than 25",
             "webhookUrl": "https://example.com/hook"}
     assert api.post("/api/alerts", rule).status_code == 201
@@ -222,7 +233,8 @@ def test_bucket_analytics_fields(api, factory, timed):
     ages = [(timedelta(minutes=90), 10.0), (timedelta(minutes=100), 30.0), (timedelta(days=3), 20.0),
             (timedelta(days=5), 15.0), (timedelta(days=10), 99.0)]      # 4 in the week: 4/7 rounds up to 1
     r = api.post("/api/data/batch", {"bucketId": bid, "dataPoints": [
-        {"dataSourceId": src["_id"], "timestamp": iso(now - age), "values": {"t": t}} for age, t in ages]})
+        {"dataSourceId": src["_id"], "timestamp": iso(now - age), "values": {"t": t}} for age, t in ages]
+        + [{"dataSourceId": old["_id"], "timestamp": iso(now - timedelta(days=30)), "values": {"t": 1.0}}]})
     assert r.status_code == 201, r.text
     in_week = [(now - age, t) for age, t in ages if age <= timedelta(days=7)]
     hours: dict = {}
@@ -233,13 +245,15 @@ def test_bucket_analytics_fields(api, factory, timed):
     V.expect("getBucketAnalytics", 200, api.get(f"/api/analytics/buckets/{bid}", params={"period": "7d"}), {
         "analytics": {
             "bucket": {"_id": bid, "name": name}, "period": "7d",
-            "summary": {"totalDataPoints": 5, "dataPointsInPeriod": 4, "avgDataPointsPerDay": 1, "dataSources": 2,
+            "summary": {"totalDataPoints": 6, "dataPointsInPeriod": 4, "avgDataPointsPerDay": 1, "dataSources": 3,
                         "activeAlerts": 1},
             "dataSourceStats": V.Where("_id", only=True, expected=[
                 {"_id": src["_id"], "name": "probe", "dataPointCount": 4, "lastDataPoint": iso(now - ages[0][0]),
                  "avgValues": {"t": Approx(statistics.fmean(values))}, "minValues": V.Exactly({"t": min(values)}),
                  "maxValues": V.Exactly({"t": max(values)})},
                 {"_id": empty["_id"], "name": "idle", "dataPointCount": 0, "lastDataPoint": None,
+                 "avgValues": V.Exactly({}), "minValues": V.Exactly({}), "maxValues": V.Exactly({})},
+                {"_id": old["_id"], "name": "old", "dataPointCount": 0, "lastDataPoint": iso(now - timedelta(days=30)),
                  "avgValues": V.Exactly({}), "minValues": V.Exactly({}), "maxValues": V.Exactly({})}]),
             "ingestionRate": {"dataPointsPerHour": [{"hour": h, "count": c} for h, c in sorted(hours.items())]},
             "alertActivity": {"totalTriggered": 1, "byRule": [{"name": "over 25", "count": 1}]}}})
@@ -259,7 +273,8 @@ def test_overview_fields(api, factory, timed):
     assert api.post("/api/alerts", {"bucketId": bid, "dataSourceId": src, "name": "r", "condition": "x is above 2",
                                     "webhookUrl": "https://example.com/hook"}).status_code == 201
     r, ingested = timed("POST", "/api/data/batch", None, {"bucketId": bid, "dataPoints": [
-        {"dataSourceId": src, "values": {"x": v}} for v in (1, 2, 3)]})
+        {"dataSourceId": src, "values": {"x": v}, **({"timestamp": "2020-01-01T00:00:00Z"} if v == 1 else {})}
+        for v in (1, 2, 3)]})
     assert r.status_code == 201, r.text
     calls = 6                           # bucket, source, key, alert, batch and this overview (DESIGN 14)
     r = api.get("/api/analytics/overview")
