@@ -133,11 +133,15 @@ def limits(field: Field) -> list[tuple[str, object, bool]]:
     s, out = field.schema, []
     item = _item(s)
     many = (lambda n: [item] * n) if item is not None else Repeat     # objects: the example's first item
-    makers = {"minLength": lambda n: "a" * n, "maxLength": lambda n: "a" * n, "minimum": lambda n: n,
+    # lengths count characters: "é" is one character and two UTF-8 bytes (a server counting bytes fails)
+    makers = {"minLength": lambda n: "é" * n, "maxLength": lambda n: "é" * n, "minimum": lambda n: n,
               "maximum": lambda n: n, "minItems": many, "maxItems": many}
+    implied = INT_BOUNDS.get(s.get("format")) if s.get("type") == "integer" else None
     for key, make in makers.items():
         n = s.get(key)
-        if not isinstance(n, (int, float)) or isinstance(n, bool) or n > 2000:
+        if n is None and implied and key in ("minimum", "maximum"):
+            n = implied[key == "maximum"]                # the format's own bound (int32, int64)
+        elif not isinstance(n, (int, float)) or isinstance(n, bool) or n > 2000:
             continue
         if key in ("minimum", "maximum") and s.get("exclusive" + key[0].upper() + key[1:]):
             continue
@@ -148,7 +152,13 @@ def limits(field: Field) -> list[tuple[str, object, bool]]:
             if value_n < 0 and key in ("minLength", "maxLength", "minItems", "maxItems"):
                 continue
             out.append((f"{key} {n}: {value_n}", make(value_n), valid))
+        if s.get("type") == "number" and key in ("minimum", "maximum"):      # a number need not be whole
+            inside = n + 0.5 if key == "minimum" else n - 0.5
+            out.append((f"{key} {n}: {inside}", inside, True))
     return out
+
+
+INT_BOUNDS = {"int32": (-2**31, 2**31 - 1), "int64": (-2**63, 2**63 - 1)}
 
 
 @dataclass(frozen=True)

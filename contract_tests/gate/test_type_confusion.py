@@ -46,6 +46,9 @@ def _at(body, path):
     return body
 
 
+UNCHANGED = object()     # send(): the operation's own request, without the field changed
+
+
 def send(gate_spec, good_auth, http, field, value):
     op = gate_spec.contract.by_id[field.op_id]
     auth = auth_for(gate_spec, good_auth, op)
@@ -54,12 +57,16 @@ def send(gate_spec, good_auth, http, field, value):
     base = gate_spec.request_body(op)
     params = dict(auth.params)
     body = base
-    if isinstance(value, fields.Repeat):
+    if value is UNCHANGED:
+        field = None
+    elif isinstance(value, fields.Repeat):
         example = _at(base, field.path)
         if not (isinstance(example, list) and example):
             pytest.skip(f"{field.id}: no example item to repeat")
         value = [copy.deepcopy(example[0]) for _ in range(value.n)]
-    if field.where == "body":
+    if field is None:
+        pass
+    elif field.where == "body":
         body = set_at(base, field.path, value)
     else:
         params[field.path[0]] = value
