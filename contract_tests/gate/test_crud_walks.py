@@ -1,6 +1,8 @@
 """CRUD walks of every resource the spec implies (its links, then REST paths): what was created
-reads back equal, appears in the list with a total that counts it, updates are visible, a delete makes reads 404 and a second
-delete 404s (rule: *state*). Error bodies met on the way match their documented schema."""
+reads back equal (every scalar sent but a ``writeOnly`` one; strings that may be empty, empty),
+appears in the list with a total that counts it (a page of one too), a second create of the same
+body is a second item, updates are visible, a delete makes reads 404 and a second delete 404, ids
+are not handed out again (rule: *state*). Error bodies met on the way match their documented schema."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import pytest
 
 from openapi_model import inference as P
 
+from . import fields
 from .conftest import auth_for
 from .resources import item_of, total_of
 
@@ -23,7 +26,7 @@ class Walk:
         self.good_auth = good_auth
         self.parents = {name: f"gate-{uuid.uuid4().hex[:8]}" for name in self.res.parents}
 
-    def call(self, mode, item_id=None, body=None):
+    def call(self, mode, item_id=None, body=None, params=None):
         op = self.ops[mode]
         auth = auth_for(self.spec, self.good_auth, op)
         if auth is None:
@@ -32,7 +35,8 @@ class Walk:
         if item_id is not None and self.res.id_param:
             values[self.res.id_param] = item_id
         r = self.http.request(op.method, self.http.base + self.spec.path(op, values), json=body,
-                              headers=auth.headers, params=auth.params, cookies=auth.cookies, timeout=30)
+                              headers=auth.headers, params={**auth.params, **(params or {})}, cookies=auth.cookies,
+                              timeout=30)
         if r.status_code >= 400:
             schema = self.spec.error_schema(op, r.status_code)
             if schema is not None and r.content:
@@ -57,26 +61,19 @@ def _listed(body, id_field):
     return [str(i.get(id_field)) for i in items if isinstance(i, dict)]
 
 
+PAGE_SIZES = ("limit", "page_size", "per_page", "pageSize", "perPage", "size")
+
+
 @pytest.mark.gate
 def test_crud_walk(gate_spec, good_auth, http, resource_case):
     w = Walk(gate_spec, good_auth, http, resource_case)
     res, run = w.res, uuid.uuid4().hex[:6]
-    body = _unique(gate_spec.request_body(w.ops[P.CREATE], seed=1), res, run)
+    example = gate_spec.request_body(w.ops[P.CREATE], seed=1)
+    body = _unique(example, res, run)
     counted = P.LIST in w.ops and w.ops[P.LIST].method == "GET"
     before = _total(w) if counted else None
-    created = w.call(P.CREATE, body=body)
-    assert 200 <= created.status_code < 300, f"create: {created.status_code} {created.text[:300]}"
-    item = item_of(created.json(), res.id_field) if created.content else None
-    item_id = (item or {}).get(res.id_field, body.get(res.id_field))
-    assert item_id not in (None, ""), f"create answered no {res.id_field}: {created.text[:300]}"
-
-    read = w.call(P.READ, item_id)
-    assert read.status_code == 200, f"read after create: {read.status_code} {read.text[:300]}"
-    stored = item_of(read.json(), res.id_field)
-    assert stored is not None and str(stored[res.id_field]) == str(item_id)
-    for key, value in body.items():
-        if key in stored and isinstance(value, (str, int, float, bool)):
-            assert stored[key] == value, f"{key}: sent {value!r}, read back {stored[key]!r}"
+    item_id = _create(w, body)
+    _reads_back(w, item_id, body)
 
     if P.LIST in w.ops:
         listed = w.call(P.LIST)
@@ -85,6 +82,11 @@ def test_crud_walk(gate_spec, good_auth, http, resource_case):
             assert str(item_id) in _listed(listed.json(), res.id_field), "the created item is not listed"
         if before is not None:
             assert total_of(listed.json()) == before + 1, f"the list's total does not count the new item: {before} before"
+            page = next((p["name"] for p in gate_spec.parameters(w.ops[P.LIST])
+                         if p["in"] == "query" and p["name"] in PAGE_SIZES), None)
+            small = w.call(P.LIST, params={page: 1}) if page else None
+            if small is not None and small.status_code == 200:
+                assert total_of(small.json()) == before + 1, f"the total of a page of one ({page}=1) counts the page only"
 
     update = next((m for m in (P.UPDATE, P.REPLACE) if m in w.ops), None)
     changeable = next((k for k, v in body.items() if isinstance(v, str) and k != res.id_field), None)
@@ -95,13 +97,63 @@ def test_crud_walk(gate_spec, good_auth, http, resource_case):
             again = item_of(w.call(P.READ, item_id).json(), res.id_field)
             assert again[changeable] == body[changeable] + "-v2", f"{update} is not visible on read"
 
+    made = [item_id]
+    if res.id_field not in body and "409" not in w.ops[P.CREATE].responses:
+        made.append(_create(w, body))               # the same body again: a second item, not the first
+        assert str(made[-1]) != str(item_id), "a second create with the same body answered the first item"
+        if counted:
+            again = w.call(P.LIST).json()
+            if len(_listed(again, res.id_field)) < 50:
+                assert {str(i) for i in made} <= set(_listed(again, res.id_field)), "two items of one body: not both listed"
+    blank_body = _blanked(gate_spec, w.ops[P.CREATE], _unique(example, res, run + "e"), res)
+    if blank_body is not None:                      # every string that may be empty, empty: read back empty
+        made.append(_create(w, blank_body))
+        _reads_back(w, made[-1], blank_body)
+
     if P.DELETE in w.ops:
-        gone = w.call(P.DELETE, item_id)
-        assert 200 <= gone.status_code < 300, f"delete: {gone.status_code} {gone.text[:300]}"
-        assert w.call(P.READ, item_id).status_code == 404, "read after delete"
+        for made_id in made:
+            gone = w.call(P.DELETE, made_id)
+            assert 200 <= gone.status_code < 300, f"delete: {gone.status_code} {gone.text[:300]}"
+            assert w.call(P.READ, made_id).status_code == 404, "read after delete"
         assert w.call(P.DELETE, item_id).status_code == 404, "second delete"
         if before is not None:
             assert _total(w) == before, "the list's total still counts the deleted item"
+        if res.id_field not in body:                # ids are not handed out again
+            later = _create(w, _unique(example, res, run + "r"))
+            assert str(later) not in {str(i) for i in made}, f"a deleted item's id {later} was given to a new one"
+            assert w.call(P.READ, item_id).status_code == 404, "a deleted id reads again"
+            w.call(P.DELETE, later)
+
+
+def _create(w, body):
+    created = w.call(P.CREATE, body=body)
+    assert 200 <= created.status_code < 300, f"create: {created.status_code} {created.text[:300]}"
+    item = item_of(created.json(), w.res.id_field) if created.content else None
+    item_id = (item or {}).get(w.res.id_field, body.get(w.res.id_field))
+    assert item_id not in (None, ""), f"create answered no {w.res.id_field}: {created.text[:300]}"
+    return item_id
+
+
+def _reads_back(w, item_id, body):
+    """What was sent reads back equal (every scalar field the stored item shows)."""
+    read = w.call(P.READ, item_id)
+    assert read.status_code == 200, f"read after create: {read.status_code} {read.text[:300]}"
+    stored = item_of(read.json(), w.res.id_field)
+    assert stored is not None and str(stored[w.res.id_field]) == str(item_id)
+    hidden = {f.path[0] for f in fields.body_fields(w.spec, w.ops[P.CREATE]) if f.schema.get("writeOnly")}
+    for key, value in body.items():
+        if isinstance(value, (str, int, float, bool)) and key not in hidden:
+            assert key in stored, f"{key}: sent {value!r}, the stored item has no {key}"
+            assert stored[key] == value, f"{key}: sent {value!r}, read back {stored[key]!r}"
+
+
+def _blanked(gate_spec, op, body, res):
+    """``body`` with every top-level string the schema lets be empty set to "" (None: there is none)."""
+    empty = [f.path[0] for f in fields.body_fields(gate_spec, op)
+             if len(f.path) == 1 and f.schema.get("type") == "string" and not f.schema.get("minLength")
+             and not any(k in f.schema for k in ("pattern", "format", "enum")) and f.path[0] != res.id_field
+             and isinstance(body, dict)]
+    return {**body, **{k: "" for k in empty}} if empty else None
 
 
 def _total(w):
