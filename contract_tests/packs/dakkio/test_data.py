@@ -146,6 +146,47 @@ def test_batch_atomic(api, fresh):
     assert checks.ok(api.get(f"/api/buckets/{bid}"))["bucket"]["stats"]["dataPointCount"] == 0
 
 
+# Every refusal of one point, as ingest and as a batch's last point (small and large batches alike):
+# (name, what the point gets, status, detail path under the point or message)
+REFUSALS = [("string for a number", {"values": {"t": "hot"}}, 400, ["values", "t"]),
+            ("number for a string", {"values": {"mode": 3}}, 400, ["values", "mode"]),
+            ("boolean for a number", {"values": {"t": True}}, 400, ["values", "t"]),
+            ("unparseable timestamp", {"timestamp": "not a time"}, 400, ["timestamp"]),
+            ("unknown data source", {"dataSourceId": MISSING}, 404, "Data source not found"),
+            ("another bucket's data source", {"dataSourceId": "world.source_b"}, 404, "Data source not found")]
+
+
+def _refused(r, status, where, prefix):
+    if isinstance(where, str):
+        checks.error(r, status, where)
+    else:
+        checks.error(r, status, path=[*prefix, *where])
+
+
+@case("ingestData", "each refusal of a point, as a single point", decision="decision 7")
+@pytest.mark.parametrize("edit,status,where", [r[1:] for r in REFUSALS], ids=[r[0] for r in REFUSALS])
+def test_ingest_refuses(api, fresh, world, edit, status, where):
+    bid, w, src = fresh
+    point = {**_points(src, 1)[0], **edit}
+    point["dataSourceId"] = world.source_b if point["dataSourceId"] == "world.source_b" else point["dataSourceId"]
+    _refused(api.post("/api/data", {"bucketId": bid, **point}, key=w), status, where, ["body"])
+    assert query(api, bid)["metadata"]["total"] == 0
+
+
+@case("batchIngestData", "each refusal of a point, as a batch's last point: nothing stored", decision="decision 8")
+@pytest.mark.parametrize("size", [3, 50])
+@pytest.mark.parametrize("edit,status,where", [r[1:] for r in REFUSALS], ids=[r[0] for r in REFUSALS])
+def test_batch_refuses(api, fresh, world, edit, status, where, size):
+    bid, w, src = fresh
+    points = _points(src, size)
+    points[-1].update(edit)
+    if points[-1]["dataSourceId"] == "world.source_b":
+        points[-1]["dataSourceId"] = world.source_b
+    _refused(api.post("/api/data/batch", {"bucketId": bid, "dataPoints": points}, key=w), status, where,
+             ["body", "dataPoints", size - 1])
+    assert query(api, bid)["metadata"]["total"] == 0
+
+
 @case("batchIngestData", "a batch may mix data sources of the bucket")
 def test_batch_mixed_sources(api, factory, fresh):
     bid, w, src = fresh

@@ -4,59 +4,19 @@ or its case changed (each type),
 deleted (each type a bucket key can have), another bucket's (each type). Requests are built from the
 spec; the allowed types come from its ``x-dakkio-key-types``."""
 
-import re
 
 import pytest
 
 from contract_tests.client import NO_KEY
-from contract_tests.gate.spec import GateSpec
 
 from . import checks
-from .contract import NO_ACCESS, NO_PERMISSION, SPEC_PATH, case_marks, key_type_message, key_types, operations
+from .contract import NO_ACCESS, NO_PERMISSION, case_marks, key_type_message, key_types, operations
+from .requests import build
 
 KEYS = ["admin", "write", "read", "none", "malformed_admin", "malformed_write", "malformed_read", "unknown_admin",
         "unknown_write", "unknown_read", "altered_write", "altered_read", "case_changed_write", "deleted_read", "deleted_write",
         "other_bucket_write", "other_bucket_read"]
 REFUSED = ("none", "malformed_", "unknown_", "altered_", "case_changed_", "deleted_")   # 401 whoever may call
-
-
-_SPEC = GateSpec(SPEC_PATH)
-
-
-def build(op, world, factory):
-    """(method, path, body) of a valid request of ``op`` on bucket A, made from the spec (its path and
-    its request example) with this run's resources put in: fresh ones where the request destroys."""
-    operation = _SPEC.contract.by_id[op]
-    own = re.findall(r"\{([^}/]+)\}", operation.path)
-    values = {}
-    for name in own:
-        destroyed = operation.method == "DELETE" and name == own[-1]
-        if name == "keyId":
-            values[name] = factory.key(world.a, "read")["_id"]
-        elif name in ("id", "bucketId"):
-            values[name] = factory.bucket() if destroyed else world.a
-    return operation.method, _SPEC.path(operation, values), _ours(_SPEC.request_body(operation), world, factory)
-
-
-def _ours(node, world, factory):
-    """The example's ids and names replaced by this run's (bucket A, its first source, unique names)."""
-    if isinstance(node, list):
-        return [_ours(v, world, factory) for v in node]
-    if not isinstance(node, dict):
-        return node
-    out = {}
-    for key, value in node.items():
-        if key == "bucketId":
-            out[key] = world.a
-        elif key == "dataSourceId":
-            out[key] = world.source_a
-        elif key == "name" and isinstance(value, str):
-            out[key] = factory.name("m")
-        elif key == "type" and value == "admin":
-            out[key] = "read"
-        else:
-            out[key] = _ours(value, world, factory)
-    return out
 
 
 def expected(op, who):
