@@ -29,6 +29,7 @@ from mock_server.core import errors, timeutil, validation
 from mock_server.core.generic import errors as generic_errors
 from mock_server.core.generic import handlers as generic_handlers
 from mock_server.core.generic import profile as generic_profile
+from mock_server.core.generic.store import GenericStore
 from mock_server.profiles.dakkio import engine, views
 from mock_server.profiles.dakkio.handlers import data_sources as ds_handlers
 from mock_server.profiles.dakkio.services import access, alerts, analytics, api_keys, buckets, ingest
@@ -528,6 +529,20 @@ DAKKIO_VALUE_MUTANTS = [
 declare(DAKKIO_VALUE_MUTANTS, api="dakkio", resource="values")
 
 
+# ------------------------------------------------------------------ credentials the way servers get them wrong
+
+CREDENTIAL_MUTANTS = [
+    ("dakkio", "keys-matched-by-prefix", "a key is found by its first 13 characters (its listed keyPrefix)",
+     seam(access, "authenticate", lambda original: lambda state, key: original(
+         state, next((k for k in state.keys if key and k[:13] == key[:13]), key)))),
+    ("mixpeek", "mixpeek-bearer-repeated", "'Bearer Bearer <key>' is taken for the key",
+     seam(mx_services, "principal", lambda original: lambda state, key, namespace: original(
+         state, key.split()[-1] if key else key, namespace))),
+]
+for api_name, name, description, how in CREDENTIAL_MUTANTS:
+    declare([(name, "auth hole", description, how)], api=api_name, resource="credentials")
+
+
 # ------------------------------------------------------------------ a spec with no profile (DESIGN decisions 32-35)
 
 def plan_mode(old: str, new: str):
@@ -572,6 +587,40 @@ GENERIC_MUTANTS = [   # (name, kind, description, how), spec, credential
     (("generic-any-credential", "auth hole", "any credential is accepted (presence only)",
       seam(generic_profile, "authenticate", lambda original: lambda state, credential, operation:
            original(None, credential, operation))), AIRFLOW, AIRFLOW_LOGIN),
+]
+def _ids_from_the_top(original):
+    """``GenericStore.new_id`` handing out the largest id in use plus one (a deleted last id comes back)."""
+    def new_id(self, resource, taken):
+        value = original(self, resource, taken)
+        if isinstance(value, int):
+            return max([int(k) for k in taken if str(k).isdigit()] or [0]) + 1
+        return value
+    return new_id
+
+
+def _password_ignored(original):
+    """``authenticate`` for basic credentials that looks at the user name only."""
+    def authenticate(state, credential, operation):
+        if credential.password is not None:
+            known = {a.split(":", 1)[0]: a.split(":", 1)[1] for a in getattr(state, "credentials", ()) if ":" in a}
+            credential = dataclasses.replace(credential, password=known.get(credential.value, credential.password))
+        return original(state, credential, operation)
+    return authenticate
+
+
+def _total_of_page(d):
+    if isinstance(d, dict) and isinstance(d.get("pools"), list):
+        d["total_entries"] = len(d["pools"])
+    return d
+
+
+GENERIC_MUTANTS += [
+    (("generic-ids-reused", "state bug", "a new item gets the largest id plus one: a deleted last id comes back",
+      seam(GenericStore, "new_id", _ids_from_the_top)), PETSTORE, None),
+    (("generic-basic-password-ignored", "auth hole", "basic credentials are checked by user name only",
+      seam(generic_profile, "authenticate", _password_ignored)), AIRFLOW, AIRFLOW_LOGIN),
+    (("generic-total-of-page", "wrong count", "a list's total_entries counts the page, not the collection",
+      responses(json_edit(_total_of_page, {200}), path="/api/v1/pools", methods="GET")), AIRFLOW, AIRFLOW_LOGIN),
 ]
 MUTANTS["control-petstore"] = Mutant("control-petstore", "-", "-", "the generic mock serving the petstore", api="generic",
                                      spec=PETSTORE)
