@@ -14,7 +14,7 @@ BEARER = {"type": "http", "scheme": "bearer"}
 def test_api_key_outcomes_keep_the_shape_of_the_good_key():
     good = "dakkio_r_" + "abc123" * 6 + "zz"
     wrong = credentials.wrong(API_KEY, good, random.Random(1))
-    assert set(wrong) == set(credentials.outcomes(API_KEY)) == {"malformed", "unknown", "altered"}
+    assert set(wrong) == set(credentials.outcomes(API_KEY)) == {"malformed", "unknown", "altered", "case_changed"}
     unknown, altered = wrong["unknown"].headers["X-API-Key"], wrong["altered"].headers["X-API-Key"]
     assert unknown.startswith("dakkio_r_") and len(unknown) == len(good) and unknown != good
     assert altered[:-1] == good[:-1] and altered != good          # only the last character differs
@@ -26,6 +26,7 @@ def test_basic_outcomes_keep_the_user():
     decoded = {k: base64.b64decode(a.headers["Authorization"].split()[1]).decode()
                for k, a in wrong.items() if k != "malformed"}
     assert decoded["altered"] == "admin:secrea" and decoded["user_only"] == "admin"
+    assert decoded["user_case_changed"] == "ADMIN:secret"
     assert decoded["unknown"].startswith("nobody:")
 
 

@@ -241,3 +241,17 @@ def test_a_profile_takes_over_what_it_implements_and_leaves_the_rest_generic():
     assert c.get(f"/v2/pets/{created['id']}").json()["name"] == "Rex"            # generic state
     assert c.get("/v2/pets").json() == [{"id": 99, "name": "by hand"}]           # the profile's handler
     assert c.get("/v2/nothing").json() == {"oops": "Cannot GET /v2/nothing"}      # the profile's envelope
+
+
+def test_a_write_only_field_is_never_read_back():
+    """Airflow's User takes a ``password`` (writeOnly); its reads and lists use a schema without it."""
+    c = client(AIRFLOW)
+    user = {"username": "ada", "password": "s3cret", "first_name": "Ada", "last_name": "L", "email": "a@x.io",
+            "roles": []}
+    created = c.post("/api/v1/users", json=user, headers=BASIC)
+    assert created.status_code == 200 and "password" not in created.json(), created.text
+    read = c.get("/api/v1/users/ada", headers=BASIC).json()
+    assert read["first_name"] == "Ada" and "password" not in read
+    listed = c.get("/api/v1/users", headers=BASIC).json()["users"]
+    assert [u["username"] for u in listed if u["username"] == "ada"] == ["ada"]
+    assert all("password" not in u for u in listed)

@@ -64,34 +64,37 @@ def outcomes(scheme: dict) -> list[str]:
     """The wrong credentials a scheme can be given (see :func:`wrong`)."""
     kind, http = scheme.get("type"), (scheme.get("scheme") or "").lower()
     if kind == "apiKey":
-        return ["malformed", "unknown", "altered"]
+        return ["malformed", "unknown", "altered", "case_changed"]
     if http == "basic":
-        return ["malformed", "unknown", "altered", "user_only"]
-    return ["malformed", "unknown", "altered", "scheme_repeated", "extra_token"]
+        return ["malformed", "unknown", "altered", "user_only", "user_case_changed"]
+    return ["malformed", "unknown", "altered", "case_changed", "scheme_repeated", "extra_token"]
 
 
 def wrong(scheme: dict, good: str | None, rng: random.Random) -> dict[str, Auth]:
     """The credential outcomes every secured operation must refuse: malformed; well-formed but unknown
     (same shape as the good one: the same prefix, another tail); *altered*, the good one with its
-    last character changed (a server matching keys by a prefix, or caching them by one, takes it);
-    for basic, the good user with no password; for bearer, the good token with the scheme repeated
-    or a second token after it."""
+    last character changed (a server matching keys by a prefix, or caching them by one, takes it),
+    or with its case changed; for basic, the good user with no password, or with the case of its name
+    changed; for bearer, the good token with the scheme repeated or a second token after it."""
     kind, http = scheme.get("type"), (scheme.get("scheme") or "").lower()
     tail = "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(24))
     altered = _last_changed(good) if good else f"k_{tail}"
+    cased = _case_changed(good) if good else tail.upper()
     if kind == "apiKey":
         unknown = _same_shape(good, rng) if good else f"k_{tail}"
         return {"malformed": _place(scheme, "!" + tail + " "), "unknown": _place(scheme, unknown),
-                "altered": _place(scheme, altered)}
+                "altered": _place(scheme, altered), "case_changed": _place(scheme, cased)}
     if http == "basic":
         user, _, password = (_decoded(good) or f"nobody:{tail}").partition(":")
         basic = lambda text: Auth({"Authorization": "Basic " + base64.b64encode(text.encode()).decode()})  # noqa: E731
         return {"malformed": Auth({"Authorization": "Basic !!not-base64!!"}), "unknown": basic(f"nobody:{tail}"),
-                "altered": basic(f"{user}:{_last_changed(password) if password else tail}"), "user_only": basic(user)}
+                "altered": basic(f"{user}:{_last_changed(password) if password else tail}"), "user_only": basic(user),
+                "user_case_changed": basic(f"{_case_changed(user)}:{password}")}
     token = good or tail
     return {"malformed": Auth({"Authorization": f"Bearer{tail}"}),
             "unknown": Auth({"Authorization": f"Bearer {_same_shape(good, rng) if good else tail}"}),
             "altered": Auth({"Authorization": f"Bearer {altered}"}),
+            "case_changed": Auth({"Authorization": f"Bearer {cased}"}),
             "scheme_repeated": Auth({"Authorization": f"Bearer Bearer {token}"}),
             "extra_token": Auth({"Authorization": f"Bearer {token} {tail}"})}
 
@@ -104,6 +107,12 @@ def _last_changed(value: str) -> str:
     elif last.isupper():
         swap = "A" if last != "A" else "B"
     return value[:-1] + swap
+
+
+def _case_changed(value: str) -> str:
+    """``value`` with the case of its letters swapped (one letter at least: else a letter appended)."""
+    swapped = value.swapcase()
+    return swapped if swapped != value else value + "X"
 
 
 def _decoded(good: str | None) -> str | None:

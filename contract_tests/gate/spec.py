@@ -58,6 +58,26 @@ class GateSpec:
                 return media[1].get("schema") if media else None
         return None
 
+    def error_problems(self, op, response) -> list[str]:
+        """Where an error ``response`` breaks what the spec documents for its status: the schema, and
+        a numeric ``status`` field that is not the response's own status (DESIGN 34)."""
+        schema = self.error_schema(op, response.status_code)
+        if schema is None or not response.content:
+            return []
+        try:
+            body = response.json()
+        except ValueError:
+            return [f"the {response.status_code} body is not JSON: {response.text[:100]}"]
+        problems = self.problems(schema, body)
+        status = body.get("status") if isinstance(body, dict) else None
+        if isinstance(status, (int, float)) and not isinstance(status, bool) and status != response.status_code:
+            problems.append(f"status: {status} in the body of a {response.status_code}")
+        return problems
+
+    def refusal_statuses(self, op) -> set[int]:
+        """The statuses ``op`` documents for input it refuses (400, 422); empty when it documents neither."""
+        return {int(s) for s in ("400", "422") if s in op.responses}
+
     def problems(self, schema, value) -> list[str]:
         """Where ``value`` breaks ``schema`` (OpenAPI 3.0 flavour, ``$ref``s into the spec)."""
         full = draft4(self.contract.resolve(schema))

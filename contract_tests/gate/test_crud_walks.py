@@ -1,7 +1,7 @@
 """CRUD walks of every resource the spec implies (its links, then REST paths): what was created
-reads back equal (every scalar sent but a ``writeOnly`` one; strings that may be empty, empty),
-appears in the list with a total that counts it (a page of one too), a second create of the same
-body is a second item, updates are visible, a delete makes reads 404 and a second delete 404, ids
+reads back equal (every scalar sent; a ``writeOnly`` one never; strings that may be empty, empty),
+appears in the list with a total that counts it (a page of one too), not under another parent, a
+second create of the same body is a second item, updates are visible (a refused one changes nothing), a delete makes reads 404 and a second delete 404, ids
 are not handed out again (rule: *state*). Error bodies met on the way match their documented schema."""
 
 from __future__ import annotations
@@ -26,22 +26,20 @@ class Walk:
         self.good_auth = good_auth
         self.parents = {name: f"gate-{uuid.uuid4().hex[:8]}" for name in self.res.parents}
 
-    def call(self, mode, item_id=None, body=None, params=None):
+    def call(self, mode, item_id=None, body=None, params=None, parents=None):
         op = self.ops[mode]
         auth = auth_for(self.spec, self.good_auth, op)
         if auth is None:
             pytest.skip(f"no credentials given for {op.operation_id}")
-        values = dict(self.parents)
+        values = dict(parents or self.parents)
         if item_id is not None and self.res.id_param:
             values[self.res.id_param] = item_id
         r = self.http.request(op.method, self.http.base + self.spec.path(op, values), json=body,
                               headers=auth.headers, params={**auth.params, **(params or {})}, cookies=auth.cookies,
                               timeout=30)
         if r.status_code >= 400:
-            schema = self.spec.error_schema(op, r.status_code)
-            if schema is not None and r.content:
-                problems = self.spec.problems(schema, r.json())
-                assert not problems, f"{op.operation_id} {r.status_code}: not the documented error: {problems}"
+            problems = self.spec.error_problems(op, r)
+            assert not problems, f"{op.operation_id} {r.status_code}: not the documented error: {problems}"
         return r
 
 
@@ -83,10 +81,15 @@ def test_crud_walk(gate_spec, good_auth, http, resource_case):
         if before is not None:
             assert total_of(listed.json()) == before + 1, f"the list's total does not count the new item: {before} before"
 
+    if res.parents:                                 # an item lives under its parent only
+        elsewhere = w.call(P.READ, item_id, parents={n: f"{v}-other" for n, v in w.parents.items()})
+        assert elsewhere.status_code == 404, f"the item reads under another parent: {elsewhere.status_code}"
+
     update = next((m for m in (P.UPDATE, P.REPLACE) if m in w.ops), None)
     changeable = next((k for k, v in body.items() if isinstance(v, str) and k != res.id_field), None)
     if update and changeable:
         new = {**body, changeable: body[changeable] + "-v2"} if update == P.REPLACE else {changeable: body[changeable] + "-v2"}
+        _refused_update_changes_nothing(w, update, item_id, new, changeable, body[changeable])
         changed = w.call(update, item_id, new)
         if changed.status_code < 300:
             again = item_of(w.call(P.READ, item_id).json(), res.id_field)
@@ -128,6 +131,20 @@ def test_crud_walk(gate_spec, good_auth, http, resource_case):
             w.call(P.DELETE, later)
 
 
+def _refused_update_changes_nothing(w, update, item_id, new, changeable, before):
+    """The update with one more field of the wrong kind is refused as a whole: nothing of it is stored."""
+    wrong = next(((f, v) for f in fields.body_fields(w.spec, w.ops[update]) if len(f.path) == 1
+                  and f.path[0] not in (changeable, w.res.id_field) for _, v in fields.confusions(f)[:1]), None)
+    if wrong is None:
+        return
+    (f, value) = wrong
+    refused = w.call(update, item_id, {**new, f.path[0]: value})
+    assert 400 <= refused.status_code < 500 and refused.status_code != 404, \
+        f"{update} with {f.path[0]}={value!r} (the wrong kind): {refused.status_code} {refused.text[:200]}"
+    kept = item_of(w.call(P.READ, item_id).json(), w.res.id_field)
+    assert kept[changeable] == before, f"a refused {update} still changed {changeable}: {kept[changeable]!r}"
+
+
 def _create(w, body):
     created = w.call(P.CREATE, body=body)
     assert 200 <= created.status_code < 300, f"create: {created.status_code} {created.text[:300]}"
@@ -144,6 +161,7 @@ def _reads_back(w, item_id, body):
     stored = item_of(read.json(), w.res.id_field)
     assert stored is not None and str(stored[w.res.id_field]) == str(item_id)
     hidden = {f.path[0] for f in fields.body_fields(w.spec, w.ops[P.CREATE]) if f.schema.get("writeOnly")}
+    assert not hidden & set(stored), f"writeOnly fields read back: {sorted(hidden & set(stored))}"
     for key, value in body.items():
         if isinstance(value, (str, int, float, bool)) and key not in hidden:
             assert key in stored, f"{key}: sent {value!r}, the stored item has no {key}"

@@ -44,7 +44,7 @@ def make(mock, plan: P.Plan):
         items = store.items(res, tuple(str(params.get(p)) for p in res.parents))
         mode = plan.mode
         if mode == P.LIST:
-            return _list(contract, found, schema, items, params)
+            return _list(contract, found, schema, items, params, res)
         if mode == P.CREATE or (mode == P.UPSERT and _body_id(body, res) is None):
             return _shaped(contract, found, schema, res, _create(store, res, items, body))
         key = str(_body_id(body, res)) if mode == P.UPSERT else str(params.get(res.id_param))
@@ -89,7 +89,7 @@ def _fill(store, res, item: dict) -> None:
 
 def _shaped(contract, found, schema, res, item):
     if found is None:
-        return _reply(200, "application/json", _public(contract, res.schema, item), {})
+        return _reply(200, "application/json", _public(contract, res.schema, item, res), {})
     if found.body is NO_BODY or found.media is None or "json" not in found.media:
         return _reply(found.status, found.media, found.body, found.headers)
     return _reply(found.status, found.media, wrap(contract, schema, _public(contract, schema, item, res),
@@ -111,9 +111,12 @@ def wrap(contract, schema: dict, item: dict, example, res):
 
 
 def _public(contract, schema: dict, item: dict, res=None) -> dict:
-    """The item without what the schema says a response never carries (writeOnly, or keys that
-    ``additionalProperties: false`` forbids)."""
+    """The item without what a response never carries: writeOnly fields (of the response schema, or
+    of the resource's own, e.g. a password the create took) and keys ``additionalProperties: false``
+    forbids."""
     known, hidden, closed = _visibility(contract, schema)
+    if res is not None and res.schema:
+        hidden = hidden | _write_only(contract, res)
     if not hidden and not closed:
         return item
     return {k: v for k, v in item.items() if k not in hidden and (not closed or k in known)}
@@ -132,8 +135,20 @@ def _visibility(contract, schema: dict) -> tuple[frozenset, frozenset, bool]:
     return hit[1]
 
 
-def _list(contract, found, schema, items: dict, params: dict):
-    everything = list(items.values())
+_WRITE_ONLY: dict[int, tuple] = {}
+_NO_SCHEMA: dict = {}
+
+
+def _write_only(contract, res) -> frozenset:
+    """The writeOnly fields of the resource's own schema (computed once per resource)."""
+    hit = _WRITE_ONLY.get(id(res))
+    if hit is None or hit[0] is not res:
+        hit = _WRITE_ONLY[id(res)] = (res, _visibility(contract, P.flatten(contract, res.schema))[1])
+    return hit[1]
+
+
+def _list(contract, found, schema, items: dict, params: dict, res=None):
+    everything = [_public(contract, _NO_SCHEMA, item, res) for item in items.values()]
     start, size, page_of = _paging(params, len(everything))
     chosen = everything[start: start + size] if size is not None else everything[start:]
     status, media, headers = (found.status, found.media, found.headers) if found else (200, "application/json", {})
