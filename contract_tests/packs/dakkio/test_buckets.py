@@ -63,8 +63,12 @@ def test_duplicate(api, factory):
 @case("createBucket", "names are case-sensitive and not trimmed", decision="decision 4")
 def test_names_case_sensitive(api, factory):
     name = factory.name("Case")
-    checks.ok(api.post("/api/buckets", {"name": name}), 201)
-    checks.ok(api.post("/api/buckets", {"name": name.lower()}), 201)
+    created = checks.ok(api.post("/api/buckets", {"name": name}), 201)["bucket"]
+    for other in (name.lower(), name + " ", " " + name, name.upper()):
+        made = checks.ok(api.post("/api/buckets", {"name": other}), 201)["bucket"]
+        checks.ok(api.delete(f"/api/buckets/{made['_id']}"))      # not the run's prefix: not swept at the end
+        assert made["name"] == other
+    assert checks.ok(api.get(f"/api/buckets/{created['_id']}"))["bucket"]["name"] == name
 
 
 @case("createBucket", "null description is returned as null", decision="decision 12")

@@ -1,7 +1,8 @@
 """Every operation x every credential outcome per key type: admin, write, read, no key, malformed
 (each documented prefix), well-formed but unknown (each prefix), a real key with its last character
 or its case changed (each type),
-deleted (each type a bucket key can have), another bucket's (each type). Requests are built from the
+deleted (each type a bucket key can have), another bucket's (each type), a bucket's own key on a
+bucket that does not exist (each type: 403 before 404). Requests are built from the
 spec; the allowed types come from its ``x-dakkio-key-types``."""
 
 
@@ -15,7 +16,8 @@ from .requests import build
 
 KEYS = ["admin", "write", "read", "none", "malformed_admin", "malformed_write", "malformed_read", "unknown_admin",
         "unknown_write", "unknown_read", "altered_write", "altered_read", "case_changed_write", "deleted_read", "deleted_write",
-        "other_bucket_write", "other_bucket_read"]
+        "other_bucket_write", "other_bucket_read", "absent_bucket_write", "absent_bucket_read"]
+NO_BUCKET = "aaaaaaaaaaaaaaaaaaaaaaa1"      # well-formed, never created: scope is checked before existence
 REFUSED = ("none", "malformed_", "unknown_", "altered_", "case_changed_", "deleted_")   # 401 whoever may call
 
 
@@ -24,6 +26,8 @@ def expected(op, who):
     allowed = key_types(op)
     if who.startswith(REFUSED):
         return 401, "Invalid or missing API key"
+    if who.startswith("absent_bucket_"):          # a scoped key on a bucket that does not exist (DESIGN 1)
+        return expected(op, who.replace("absent_bucket_", "other_bucket_"))
     kind = who.replace("other_bucket_", "")
     if kind not in allowed:
         return 403, key_type_message(op)
@@ -44,7 +48,8 @@ def key_for(who, world, target):
             # well-formed (documented prefix + 40 lowercase alphanumerics) but never issued, per key type
             "unknown_admin": "dakkio_a_" + "0unknown" * 5, "unknown_write": "dakkio_w_" + "0unknown" * 5,
             "unknown_read": "dakkio_r_" + "0unknown" * 5,
-            "other_bucket_write": world.write_b, "other_bucket_read": world.read_b}[who]
+            "other_bucket_write": world.write_b, "other_bucket_read": world.read_b,
+            "absent_bucket_write": world.write_a, "absent_bucket_read": world.read_a}[who]
 
 
 def _altered(key: str) -> str:
@@ -59,6 +64,8 @@ def _params():
             decision = "decision 3" if message == NO_PERMISSION or (status == 403 and op == "createApiKey") else None
             if who.startswith("deleted_"):
                 decision = None
+            if who.startswith("absent_bucket_"):
+                decision = "decision 1"
             marks = case_marks(op, f"key matrix: {who} key", decision=decision)
             out.append(pytest.param(op, who, marks=marks, id=f"{op}-{who}"))
     return out
@@ -67,6 +74,9 @@ def _params():
 @pytest.mark.parametrize("op,who", _params())
 def test_key_matrix(api, world, factory, target, op, who):
     method, path, body = build(op, world, factory)
+    if who.startswith("absent_bucket_"):
+        path = path.replace(world.a, NO_BUCKET)
+        body = {**body, "bucketId": NO_BUCKET} if isinstance(body, dict) and "bucketId" in body else body
     r = api.request(method, path, key_for(who, world, target), body)
     status, message = expected(op, who)
     if status is None:

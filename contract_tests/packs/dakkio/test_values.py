@@ -149,18 +149,24 @@ def test_data_source_fields(api, factory, timed):
 def test_data_fields(api, factory, timed):
     bid = factory.bucket()
     src = factory.source(bid, {"t": {"type": "number"}, "on": {"type": "boolean"}}, downsampling=False)
+    other = factory.source(bid, {"t": {"type": "number"}}, downsampling=False)
     base = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
-    sent = [(base + timedelta(minutes=m, milliseconds=ms), {"t": t, "on": True}, meta)
-            for m, ms, t, meta in ((0, 500, 20.5, {"room": "a"}), (10, 0, 21.5, None), (70, 0, 30.0, {}))]
+    # (source, minute, microseconds, values, metadata): two sources interleaved in time; the first
+    # point's time carries a fraction under the millisecond, truncated on the way in (DESIGN 17)
+    sent = [(src, 0, 500_900, {"t": 20.5, "on": True}, {"room": "a"}), (other, 5, 0, {"t": 1.0}, None),
+            (src, 10, 0, {"t": 21.5, "on": True}, None), (other, 65, 250_000, {"t": 3.0}, None),
+            (src, 70, 0, {"t": 30.0, "on": True}, {})]
     points = []
-    for at, vals, meta in sent:
-        offset = at.astimezone(PLUS2).isoformat(timespec="milliseconds")   # an offset in, UTC Z out
-        body = {"bucketId": bid, "dataSourceId": src, "timestamp": offset, "values": vals}
+    for source, minute, micros, vals, meta in sent:
+        at = base + timedelta(minutes=minute, microseconds=micros)
+        stamped = at.astimezone(PLUS2).isoformat(timespec="microseconds")    # an offset in, UTC Z out
+        body = {"bucketId": bid, "dataSourceId": source, "timestamp": stamped, "values": vals}
         if meta is not None:
             body["metadata"] = meta
         r, when = timed("POST", "/api/data", None, body)
         out = V.expect("ingestData", 201, r, {"message": "Data point ingested successfully", "dataPoint": {
-            "_id": Generated(OID), "bucketId": bid, "dataSourceId": src, "timestamp": iso(at),
+            "_id": Generated(OID), "bucketId": bid, "dataSourceId": source,
+            "timestamp": iso(at.replace(microsecond=at.microsecond // 1000 * 1000)),
             "values": V.Exactly(vals), "metadata": V.Exactly(meta or {}), "createdAt": when}})
         points.append(out["dataPoint"])
     batch = [{"dataSourceId": src, "timestamp": iso(base + timedelta(days=1, minutes=i)), "values": {"t": float(i)}}
@@ -169,23 +175,34 @@ def test_data_fields(api, factory, timed):
              {"message": "Batch data ingested successfully", "insertedCount": 4})
     window = {"startTime": iso(base), "endTime": iso(base + timedelta(hours=2))}
     V.expect("queryData", 200, api.post("/api/data/query", {"bucketId": bid, "filters": window}), {
-        "data": V.Exactly(points), "metadata": {"count": 3, "total": 3, "limit": 100, "offset": 0, "hasMore": False,
+        "data": V.Exactly(points), "metadata": {"count": 5, "total": 5, "limit": 100, "offset": 0, "hasMore": False,
                                                 "downsamplingApplied": False, "aggregation": ABSENT,
                                                 "groupBy": ABSENT}})
+    for offset in range(6):                 # every page of two, over both sources: a slice of the whole
+        page = points[offset:offset + 2]
+        V.expect("queryData", 200, api.post("/api/data/query", {"bucketId": bid,
+                                                                "filters": {**window, "limit": 2, "offset": offset}}),
+                 {"data": V.Exactly(page) if page else [], "metadata": {
+                     "count": len(page), "total": 5, "limit": 2, "offset": offset, "hasMore": offset + len(page) < 5}})
+    mine = [p for p in points if p["dataSourceId"] == src]
     V.expect("queryData", 200, api.post("/api/data/query", {"bucketId": bid, "dataSourceId": src,
                                                             "filters": {**window, "limit": 1, "offset": 1}}),
-             {"data": V.Exactly(points[1:2]), "metadata": {"count": 1, "total": 3, "limit": 1, "offset": 1,
-                                                          "hasMore": True}})
-    hours = [(base, [20.5, 21.5]), (base + timedelta(hours=1), [30.0])]
-    rows = [{"timestamp": iso(h), "dataSourceId": src, "values": {"t": Approx(statistics.fmean(v))}, "count": len(v)}
-            for h, v in hours]
+             {"data": V.Exactly(mine[1:2]), "metadata": {"count": 1, "total": 3, "limit": 1, "offset": 1,
+                                                         "hasMore": True}})
+    groups: dict = {}
+    for p in points:                        # by hour, then by data source (DESIGN 20)
+        hour = p["timestamp"][:13] + ":00:00Z"
+        groups.setdefault((hour, p["dataSourceId"]), []).append(p["values"]["t"])
+    rows = [{"timestamp": hour, "dataSourceId": source, "values": {"t": Approx(statistics.fmean(v))}, "count": len(v)}
+            for (hour, source), v in sorted(groups.items())]
     V.expect("queryData", 200, api.post("/api/data/query", {"bucketId": bid, "filters": window,
                                                             "aggregation": "avg", "groupBy": "hour"}),
-             {"data": rows, "metadata": {"count": 2, "total": 2, "limit": 100, "offset": 0, "hasMore": False,
-                                         "downsamplingApplied": False, "aggregation": "avg", "groupBy": "hour"}})
+             {"data": rows, "metadata": {"count": len(rows), "total": len(rows), "limit": 100, "offset": 0,
+                                         "hasMore": False, "downsamplingApplied": False, "aggregation": "avg",
+                                         "groupBy": "hour"}})
     V.expect("queryData", 200, api.post("/api/data/query", {"bucketId": bid, "filters": {**window, "limit": 1},
                                                             "aggregation": "avg", "groupBy": "hour"}),
-             {"data": rows[:1], "metadata": {"count": 1, "total": 2, "limit": 1, "offset": 0, "hasMore": True,
+             {"data": rows[:1], "metadata": {"count": 1, "total": len(rows), "limit": 1, "offset": 0, "hasMore": True,
                                             "aggregation": "avg", "groupBy": "hour"}})
 
 

@@ -431,17 +431,20 @@ def test_missing_malformed_or_unknown_key_is_403(mixpeek, op, method, path, body
 
 # ------------------------------------------------------------------ namespaces (decision 29)
 
-@case("getBucket", "buckets are invisible across namespaces (404 by id and by name)", decision=D29)
-def test_namespaces_isolate_buckets(mixpeek, fresh_ns, other_ns, create):
+@case("getBucket", "buckets are invisible across namespaces (404 by id and by name), names case-sensitive",
+      decision=D29)
+@pytest.mark.parametrize("which", ["another", "same name, other case"])
+def test_namespaces_isolate_buckets(mixpeek, fresh_ns, other_ns, create, which):
     made = create("private")
     bid = made["bucket_id"]
+    other = other_ns if which == "another" else fresh_ns.upper()
     for ident in (bid, "private"):
-        checks.error(mixpeek.get(f"/v1/buckets/{ident}", ns=other_ns), 404)
-        checks.error(mixpeek.patch(f"/v1/buckets/{ident}", {"description": "x"}, ns=other_ns), 404)
-        checks.error(mixpeek.delete(f"/v1/buckets/{ident}", ns=other_ns), 404)
+        checks.error(mixpeek.get(f"/v1/buckets/{ident}", ns=other), 404)
+        checks.error(mixpeek.patch(f"/v1/buckets/{ident}", {"description": "x"}, ns=other), 404)
+        checks.error(mixpeek.delete(f"/v1/buckets/{ident}", ns=other), 404)
     empty = {"results": [], "total_count": 0, "pagination": _pagination(0, 1, 10, 0, None, None)}
-    checks.exactly(checks.ok(mixpeek.get("/v1/buckets", ns=other_ns)), empty, "the other namespace's list")
-    checks.exactly(checks.ok(mixpeek.post("/v1/buckets/list", ns=other_ns)), empty, "the other namespace's list")
+    checks.exactly(checks.ok(mixpeek.get("/v1/buckets", ns=other)), empty, "the other namespace's list")
+    checks.exactly(checks.ok(mixpeek.post("/v1/buckets/list", ns=other)), empty, "the other namespace's list")
     checks.exactly(checks.ok(mixpeek.get(f"/v1/buckets/{bid}")), made, "still there in its own namespace")
 
 
