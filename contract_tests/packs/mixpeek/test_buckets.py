@@ -344,13 +344,15 @@ def test_renaming_onto_an_existing_name_is_409(mixpeek, fresh_ns, other_ns, crea
 
 
 @pytest.mark.parametrize("body", [{"bucket_schema": {"properties": {}}}, {"schema": {"properties": {}}},
-                                  {"bucket_schema": {"properties": {"x": {"type": "text"}}}, "description": "x"}],
+                                  {"bucket_schema": {"properties": {"x": {"type": "text"}}}, "description": "x",
+                                   "bucket_name": "renamed", "metadata": {"m": 1}}],      # every other field too
                          ids=["bucket_schema", "schema", "with-other-fields"])
 @case("updateBucket", "400 BadRequestError for bucket_schema (or its alias) in a patch; nothing changes", decision=D26)
 def test_patching_the_schema_is_400(mixpeek, fresh_ns, create, body):
     made = create("fixed", {"properties": {"f": {"type": "pdf"}}}, description="d")
     checks.error(mixpeek.patch(f"/v1/buckets/{made['bucket_id']}", body), 400)
     checks.exactly(checks.ok(mixpeek.get(f"/v1/buckets/{made['bucket_id']}")), made, "unchanged")
+    checks.error(mixpeek.get("/v1/buckets/renamed"), 404)
 
 
 @pytest.mark.parametrize("field,value", [("bucket_name", v) for v in ([], {}, 5, "", True)]
