@@ -14,7 +14,8 @@ Matchers, for the values a client cannot know in advance:
 - :class:`Where` - in an array of resources, the element(s) the suite created, found by a key;
 - :data:`ABSENT` - a field this use of a shared schema leaves out;
 - :class:`Grew` - a measure only the server knows (storage), larger after the suite's writes.
-A literal dict or list compares the whole value (every nested field is covered).
+A dict names the fields it compares (others are left to other cases); a list compares every
+element in order; :class:`Exactly` compares a whole value, every nested field included.
 """
 
 from __future__ import annotations
@@ -89,7 +90,6 @@ class Generated(Matcher):
     """A value the server makes (an id, a key): its documented shape; never the same twice in a run."""
 
     pattern: str
-    seen: set = field(default_factory=set, repr=False)
 
     def check(self, actual, where):
         assert isinstance(actual, str) and re.fullmatch(self.pattern, actual), \
