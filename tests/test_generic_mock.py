@@ -255,3 +255,14 @@ def test_a_write_only_field_is_never_read_back():
     listed = c.get("/api/v1/users", headers=BASIC).json()["users"]
     assert [u["username"] for u in listed if u["username"] == "ada"] == ["ada"]
     assert all("password" not in u for u in listed)
+
+
+def test_an_id_with_an_encoded_slash_gets_the_operations_documented_404():
+    """``/roles/%2Fabc`` decodes to a path no route has; it is still ``get_role``'s 404, in the shape
+    Airflow's spec documents (``application/json``), not the unknown-route problem+json."""
+    c = client(AIRFLOW)
+    r = c.get("/api/v1/roles/%2Fabc", headers=BASIC)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/json"), r.text
+    assert r.json()["status"] == 404
+    unknown = c.get("/api/v1/nothing/here", headers=BASIC)
+    assert unknown.status_code == 404 and unknown.headers["content-type"].startswith("application/problem+json")

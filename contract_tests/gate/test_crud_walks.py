@@ -64,71 +64,108 @@ PAGE_SIZES = ("limit", "page_size", "per_page", "pageSize", "perPage", "size")
 
 @pytest.mark.gate
 def test_crud_walk(gate_spec, good_auth, http, resource_case):
+    """One resource's life, step by step; each step a rule of *state*."""
     w = Walk(gate_spec, good_auth, http, resource_case)
-    res, run = w.res, uuid.uuid4().hex[:6]
+    run = uuid.uuid4().hex[:6]
     example = gate_spec.request_body(w.ops[P.CREATE], seed=1)
-    body = _unique(example, res, run)
+    body = _unique(example, w.res, run)
     counted = P.LIST in w.ops and w.ops[P.LIST].method == "GET"
     before = _total(w) if counted else None
     item_id = _create(w, body)
     _reads_back(w, item_id, body)
+    _listed_and_counted(w, item_id, before)
+    _not_under_another_parent(w, item_id)
+    _updates_visible(w, item_id, body)
+    made = [item_id, *_more_items(w, item_id, body, example, run, counted)]
+    _page_of_one_counts_all(w, made, before if counted else None)
+    if P.DELETE in w.ops:
+        _deletes(w, made, before)
+        if w.res.id_field not in body:
+            _ids_not_handed_out_again(w, made, _unique(example, w.res, run + "r"))
 
-    if P.LIST in w.ops:
-        listed = w.call(P.LIST)
-        assert listed.status_code == 200
-        if w.ops[P.LIST].method == "GET" and len(_listed(listed.json(), res.id_field)) < 50:
-            assert str(item_id) in _listed(listed.json(), res.id_field), "the created item is not listed"
-        if before is not None:
-            assert total_of(listed.json()) == before + 1, f"the list's total does not count the new item: {before} before"
 
-    if res.parents:                                 # an item lives under its parent only
+def _listed_and_counted(w, item_id, before):
+    """The new item is listed, and the list's total counts it."""
+    if P.LIST not in w.ops:
+        return
+    listed = w.call(P.LIST)
+    assert listed.status_code == 200
+    if w.ops[P.LIST].method == "GET" and len(_listed(listed.json(), w.res.id_field)) < 50:
+        assert str(item_id) in _listed(listed.json(), w.res.id_field), "the created item is not listed"
+    if before is not None:
+        assert total_of(listed.json()) == before + 1, f"the list's total does not count the new item: {before} before"
+
+
+def _not_under_another_parent(w, item_id):
+    """An item lives under its parent only."""
+    if w.res.parents:
         elsewhere = w.call(P.READ, item_id, parents={n: f"{v}-other" for n, v in w.parents.items()})
         assert elsewhere.status_code == 404, f"the item reads under another parent: {elsewhere.status_code}"
 
-    update = next((m for m in (P.UPDATE, P.REPLACE) if m in w.ops), None)
-    changeable = next((k for k, v in body.items() if isinstance(v, str) and k != res.id_field), None)
-    if update and changeable:
-        new = {**body, changeable: body[changeable] + "-v2"} if update == P.REPLACE else {changeable: body[changeable] + "-v2"}
-        _refused_update_changes_nothing(w, update, item_id, new, changeable, body[changeable])
-        changed = w.call(update, item_id, new)
-        if changed.status_code < 300:
-            again = item_of(w.call(P.READ, item_id).json(), res.id_field)
-            assert again[changeable] == body[changeable] + "-v2", f"{update} is not visible on read"
 
-    made = [item_id]
-    if res.id_field not in body and "409" not in w.ops[P.CREATE].responses:
-        made.append(_create(w, body))               # the same body again: a second item, not the first
+def _updates_visible(w, item_id, body):
+    """A refused update changes nothing; an accepted one is visible on read."""
+    update = next((m for m in (P.UPDATE, P.REPLACE) if m in w.ops), None)
+    changeable = next((k for k, v in body.items() if isinstance(v, str) and k != w.res.id_field), None)
+    if not (update and changeable):
+        return
+    value = body[changeable] + "-v2"
+    new = {**body, changeable: value} if update == P.REPLACE else {changeable: value}
+    _refused_update_changes_nothing(w, update, item_id, new, changeable, body[changeable])
+    if w.call(update, item_id, new).status_code < 300:
+        again = item_of(w.call(P.READ, item_id).json(), w.res.id_field)
+        assert again[changeable] == value, f"{update} is not visible on read"
+
+
+def _more_items(w, item_id, body, example, run, counted) -> list:
+    """The same body again is a second item (where names need not be unique); strings that may be
+    empty read back empty; two new items at least, for the page of one."""
+    made = []
+    if w.res.id_field not in body and "409" not in w.ops[P.CREATE].responses:
+        made.append(_create(w, body))
         assert str(made[-1]) != str(item_id), "a second create with the same body answered the first item"
         if counted:
-            again = w.call(P.LIST).json()
-            if len(_listed(again, res.id_field)) < 50:
-                assert {str(i) for i in made} <= set(_listed(again, res.id_field)), "two items of one body: not both listed"
-    blank_body = _blanked(gate_spec, w.ops[P.CREATE], _unique(example, res, run + "e"), res)
-    if blank_body is not None:                      # every string that may be empty, empty: read back empty
+            listed = _listed(w.call(P.LIST).json(), w.res.id_field)
+            if len(listed) < 50:
+                assert {str(item_id), str(made[-1])} <= set(listed), "two items of one body: not both listed"
+    blank_body = _blanked(w.spec, w.ops[P.CREATE], _unique(example, w.res, run + "e"), w.res)
+    if blank_body is not None:
         made.append(_create(w, blank_body))
         _reads_back(w, made[-1], blank_body)
-    if len(made) == 1:                              # two items at least, for the page of one below
-        made.append(_create(w, _unique(example, res, run + "2")))
-    page = next((p["name"] for p in gate_spec.parameters(w.ops[P.LIST]) if p["in"] == "query"
-                 and p["name"] in PAGE_SIZES), None) if counted and before is not None else None
+    if not made:
+        made.append(_create(w, _unique(example, w.res, run + "2")))
+    return made
+
+
+def _page_of_one_counts_all(w, made, before):
+    """A list's total is the collection's, whatever the page size asked for."""
+    if before is None:
+        return
+    page = next((p["name"] for p in w.spec.parameters(w.ops[P.LIST]) if p["in"] == "query"
+                 and p["name"] in PAGE_SIZES), None)
     small = w.call(P.LIST, params={page: 1}) if page else None
     if small is not None and small.status_code == 200:
         assert total_of(small.json()) == before + len(made), \
             f"with {len(made)} new items, the total of a page of one ({page}=1) is {total_of(small.json())}, {before} before"
 
-    if P.DELETE in w.ops:
-        for made_id in made:
-            gone = w.call(P.DELETE, made_id)
-            assert 200 <= gone.status_code < 300, f"delete: {gone.status_code} {gone.text[:300]}"
-            assert w.call(P.READ, made_id).status_code == 404, "read after delete"
-        assert w.call(P.DELETE, item_id).status_code == 404, "second delete"
-        if before is not None:
-            assert _total(w) == before, "the list's total still counts the deleted item"
-        if res.id_field not in body:                # ids are not handed out again
-            later = _create(w, _unique(example, res, run + "r"))
-            assert str(later) not in {str(i) for i in made}, f"a deleted item's id {later} was given to a new one"
-            assert w.call(P.READ, item_id).status_code == 404, "a deleted id reads again"
-            w.call(P.DELETE, later)
+
+def _deletes(w, made, before):
+    """A delete makes reads 404, a second delete 404, and the list's total forgets the item."""
+    for made_id in made:
+        gone = w.call(P.DELETE, made_id)
+        assert 200 <= gone.status_code < 300, f"delete: {gone.status_code} {gone.text[:300]}"
+        assert w.call(P.READ, made_id).status_code == 404, "read after delete"
+    assert w.call(P.DELETE, made[0]).status_code == 404, "second delete"
+    if before is not None:
+        assert _total(w) == before, "the list's total still counts the deleted item"
+
+
+def _ids_not_handed_out_again(w, made, body):
+    """An item created after the deletes gets an id none of them had; the deleted ones stay 404."""
+    later = _create(w, body)
+    assert str(later) not in {str(i) for i in made}, f"a deleted item's id {later} was given to a new one"
+    assert w.call(P.READ, made[0]).status_code == 404, "a deleted id reads again"
+    w.call(P.DELETE, later)
 
 
 def _refused_update_changes_nothing(w, update, item_id, new, changeable, before):

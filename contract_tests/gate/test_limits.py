@@ -1,10 +1,10 @@
 """Every documented limit at n-1, n and n+1 (lengths, bounds, item counts): the values outside are
 refused with a 4xx and the documented error body (rule: *limits*). A value inside may still be
-refused for what it means (a condition of one character is not a condition): then the refusal must
-be in the documented error body, never a 5xx; unless it is too short to mean anything (under three
-characters), not where the same request without it is accepted (then the refusal is about the
-limit, and wrong). Acceptance at the limit, where the meaning is known,
-is the packs' to check (e.g. Dakkio's bucket name of exactly 100 characters)."""
+refused for what it means (a condition of one character is not a condition), in the documented
+error body and never with a 5xx; but not where the same request without it is accepted (then the
+refusal is about the limit, and wrong), unless it is too short to mean anything (under three
+characters). Acceptance at the limit where the meaning is known is the packs' to check (e.g.
+Dakkio's bucket name of exactly 100 characters)."""
 
 from __future__ import annotations
 
