@@ -266,3 +266,17 @@ def test_an_id_with_an_encoded_slash_gets_the_operations_documented_404():
     assert r.json()["status"] == 404
     unknown = c.get("/api/v1/nothing/here", headers=BASIC)
     assert unknown.status_code == 404 and unknown.headers["content-type"].startswith("application/problem+json")
+
+
+def test_what_lies_under_a_deleted_item_is_gone_too():
+    """A dag run's task instances answer from examples (no resource of their own) until the dag run
+    is deleted; then 404, as reads of the run itself; a new run of that id brings them back."""
+    c = client(AIRFLOW)
+    under = "/api/v1/dags/d1/dagRuns/r1/taskInstances"
+    assert c.post("/api/v1/dags/d1/dagRuns", json={"dag_run_id": "r1"}, headers=BASIC).status_code == 200
+    assert c.get(under, headers=BASIC).status_code == 200
+    assert c.delete("/api/v1/dags/d1/dagRuns/r1", headers=BASIC).status_code == 204
+    assert c.get(under, headers=BASIC).status_code == 404
+    assert c.get("/api/v1/dags/d2/dagRuns/r1/taskInstances", headers=BASIC).status_code == 200   # another dag's
+    assert c.post("/api/v1/dags/d1/dagRuns", json={"dag_run_id": "r1"}, headers=BASIC).status_code == 200
+    assert c.get(under, headers=BASIC).status_code == 200

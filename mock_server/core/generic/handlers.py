@@ -26,6 +26,10 @@ def make(mock, plan: P.Plan):
     op = contract.by_id[plan.operation_id]
     res = plan.resource
     shape: list = []
+    # the items this operation's path lies under (/dags/{dag_id}/dagRuns/{id}/taskInstances lies under
+    # a dag run): once one of them is deleted, whatever is under it is gone too
+    ancestors = [p.resource for p in mock.plans.values() if p.mode == P.DELETE and p.resource is not None
+                 and p.resource.item and p.resource.id_param and op.path.startswith(p.resource.item + "/")]
 
     def static():
         if not shape:
@@ -37,6 +41,9 @@ def make(mock, plan: P.Plan):
     async def handler(body=None, **params):
         store = mock.generic
         found, schema = static()
+        for above in ancestors:
+            if _key(above, params, params.get(above.id_param)) in store.deleted:
+                raise NotFound(f"{above.item}: {params.get(above.id_param)} was deleted")
         if plan.mode == P.EXAMPLES or res is None:
             if found is None:
                 return {}, 200, {}
@@ -46,7 +53,9 @@ def make(mock, plan: P.Plan):
         if mode == P.LIST:
             return _list(contract, found, schema, items, params, res)
         if mode == P.CREATE or (mode == P.UPSERT and _body_id(body, res) is None):
-            return _shaped(contract, found, schema, res, _create(store, res, items, body))
+            item = _create(store, res, items, body)
+            store.deleted.discard(_key(res, params, item[res.id_field]))
+            return _shaped(contract, found, schema, res, item)
         key = str(_body_id(body, res)) if mode == P.UPSERT else str(params.get(res.id_param))
         item = items.get(key)
         if item is None:
@@ -60,10 +69,16 @@ def make(mock, plan: P.Plan):
             item.update({k: v for k, v in body.items() if k != res.id_field})
         elif mode == P.DELETE:
             del items[key]
+            store.deleted.add(_key(res, params, key))
         return _shaped(contract, found, schema, res, item)
 
     handler.__name__ = plan.operation_id
     return handler
+
+
+def _key(res, params: dict, item_id) -> tuple:
+    """One item of one resource under its parents, as the store's tombstones name it."""
+    return res.item, tuple(str(params.get(p)) for p in res.parents), str(item_id)
 
 
 def _body_id(body, res):

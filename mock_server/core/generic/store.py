@@ -16,6 +16,7 @@ class GenericStore:
         self.generator = Generator(resolve, seed if seed is not None else 0)
         self.collections: dict[tuple, dict[str, dict]] = {}
         self._sequences: dict[str, int] = {}
+        self.deleted: set[tuple] = set()       # (item path, parents, id) of deleted items: what lay under them is gone
 
     def items(self, resource, parents: tuple) -> dict[str, dict]:
         return self.collections.setdefault((resource.item or resource.collection, parents), {})
