@@ -4,6 +4,7 @@ field is covered by every rule without anyone listing it."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from openapi_model.generate import merge_all_of
@@ -73,6 +74,23 @@ def query_fields(spec, op) -> list[Field]:
 
 def all_fields(spec) -> list[Field]:
     return [f for op in spec.operations() for f in (*body_fields(spec, op), *query_fields(spec, op))]
+
+
+def field_cases(spec):
+    """(rule, field, label, value, valid) of the rules *types* (never valid) and *limits*, for every
+    field: what a pack sends on requests it knows are accepted."""
+    for f in all_fields(spec):
+        for label, value in confusions(f):
+            yield "types", f, label, value, False
+        for label, value, valid in limits(f):
+            yield "limits", f, label, value, valid
+
+
+def names(where, paths) -> bool:
+    """Whether one of an error's ``paths`` (a detail's or a 422's location) names the field at ``where``
+    (a location, then its path): it, something inside it, or a parent short of the location alone."""
+    where = tuple(where)
+    return any(tuple(p[:len(where)]) == where or (where[:len(p)] == tuple(p) and len(p) > 1) for p in paths)
 
 
 _WRONG = {  # declared type -> values of other kinds (type confusion)
@@ -168,8 +186,18 @@ class Repeat:
 
     n: int
 
-    def __len__(self):
-        return self.n
+    def of(self, body, path) -> list | None:
+        """The array for ``body`` (the request it goes into); None when ``body`` has no item at ``path``."""
+        for step in path:
+            if isinstance(body, dict):
+                body = body.get(step)
+            elif isinstance(body, list) and isinstance(step, int) and step < len(body):
+                body = body[step]
+            else:
+                return None
+        if not (isinstance(body, list) and body):
+            return None
+        return [copy.deepcopy(body[0]) for _ in range(self.n)]
 
 
 def _item(schema):
@@ -196,9 +224,7 @@ def response_fields(spec, op) -> dict[str, list[str]]:
 
 
 def _leaves(spec, schema, path, out, depth):
-    schema = spec.contract.resolve(schema) or {}
-    if "allOf" in schema:
-        schema = merge_all_of(schema, spec.contract.resolve)
+    schema = _flat(spec, schema)
     if depth > 8:
         return
     if schema.get("type") == "array" or "items" in schema:

@@ -8,6 +8,7 @@ delete operation, with the parent values the create was sent with."""
 from __future__ import annotations
 
 import re
+from urllib.parse import quote, urlsplit
 
 from openapi_model import inference as P
 
@@ -62,8 +63,6 @@ def undo(gate_spec, http, op, response, auth) -> None:
         return
     if delete is None or item is None or res.id_param is None:
         return
-    from urllib.parse import quote, urlsplit
-
     values = path_values(op.path, urlsplit(response.request.url).path)
     values[res.id_param] = quote(str(item[res.id_field]), safe="")
     target = gate_spec.contract.by_id[delete.operation_id]

@@ -35,17 +35,6 @@ def set_at(body, path, value):
     return body
 
 
-def _at(body, path):
-    for step in path:
-        if isinstance(body, dict):
-            body = body.get(step)
-        elif isinstance(body, list) and isinstance(step, int) and step < len(body):
-            body = body[step]
-        else:
-            return None
-    return body
-
-
 UNCHANGED = object()     # send(): the operation's own request, without the field changed
 
 
@@ -57,14 +46,11 @@ def send(gate_spec, good_auth, http, field, value):
     base = gate_spec.request_body(op)
     params = dict(auth.params)
     body = base
-    if value is UNCHANGED:
-        field = None
-    elif isinstance(value, fields.Repeat):
-        example = _at(base, field.path)
-        if not (isinstance(example, list) and example):
+    if isinstance(value, fields.Repeat):
+        value = value.of(base, field.path)
+        if value is None:
             pytest.skip(f"{field.id}: no example item to repeat")
-        value = [copy.deepcopy(example[0]) for _ in range(value.n)]
-    if field is None:
+    if value is UNCHANGED:
         pass
     elif field.where == "body":
         body = set_at(base, field.path, value)

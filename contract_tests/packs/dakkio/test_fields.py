@@ -10,7 +10,6 @@ excepted, and strings too short to mean anything, e.g. a condition of one charac
 
 from __future__ import annotations
 
-import copy
 from types import SimpleNamespace
 
 import pytest
@@ -22,16 +21,9 @@ from . import checks
 from .contract import case_marks
 from .requests import SPEC, build
 
-CASES = []
-for _f in fields.all_fields(SPEC):
-    for _label, _value in fields.confusions(_f):
-        CASES.append(pytest.param(_f, _value, False, marks=case_marks(_f.op_id, f"types: {_f.where}.{_f.id} {_label}",
-                                                                      decision="decision 15"),
-                                  id=f"{_f.id}-{_label}"))
-    for _label, _value, _valid in fields.limits(_f):
-        CASES.append(pytest.param(_f, _value, _valid, marks=case_marks(_f.op_id, f"limits: {_f.id} {_label}",
-                                                                       decision="decision 15"),
-                                  id=f"{_f.id}-{_label}"))
+CASES = [pytest.param(f, value, valid, id=f"{f.id}-{label}",
+                      marks=case_marks(f.op_id, f"{rule}: {f.id} {label}", decision="decision 15"))
+         for rule, f, label, value, valid in fields.field_cases(SPEC)]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +43,8 @@ def test_field(api, factory, own, field, value, valid):
     method, path, body = build(field.op_id, own, factory)
     params = {}
     if isinstance(value, fields.Repeat):
-        value = [copy.deepcopy(_at(body, field.path)[0]) for _ in range(value.n)]
+        value = value.of(body, field.path)
+        assert value is not None, f"the valid request of {field.op_id} has no item at {field.path} to repeat"
     if field.where == "body":
         body = set_at(body, field.path, value)
     else:
@@ -64,20 +57,13 @@ def test_field(api, factory, own, field, value, valid):
             return                              # the one refusal the docs word without details
         details = [d["path"] for d in body.get("details", [])]
         where = ["body" if field.where == "body" else "query", *field.path]
-        assert any(d[:len(where)] == where or where[:len(d)] == d and len(d) > 1 for d in details), \
-            f"no detail names {where}: {details}"
+        assert fields.names(where, details), f"no detail names {where}: {details}"
     elif isinstance(value, str) and len(value) < 3 and r.status_code == 400:
         checks.error(r, 400)                    # too short to mean anything: refused for its meaning
     elif r.status_code == 409:
         checks.error(r, 409)                    # a name already taken
     else:
         assert 200 <= r.status_code < 300, f"a valid {field.id}={_short(value)} is refused: {r.status_code} {r.text[:300]}"
-
-
-def _at(body, path):
-    for step in path:
-        body = body[step]
-    return body
 
 
 def _forget(api, op_id, r):

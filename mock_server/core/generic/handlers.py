@@ -163,9 +163,10 @@ def _write_only(contract, res) -> frozenset:
 
 
 def _list(contract, found, schema, items: dict, params: dict, res=None):
-    everything = [_public(contract, _NO_SCHEMA, item, res) for item in items.values()]
+    everything = list(items.values())
     start, size, page_of = _paging(params, len(everything))
     chosen = everything[start: start + size] if size is not None else everything[start:]
+    chosen = [_public(contract, _NO_SCHEMA, item, res) for item in chosen]     # the page only
     status, media, headers = (found.status, found.media, found.headers) if found else (200, "application/json", {})
     if schema.get("type") == "array" or not schema:
         return _reply(status, media, chosen, headers)
